@@ -1,0 +1,102 @@
+import { type Context, Hono } from "hono";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { timing } from "hono/timing";
+import type { AppEnv } from "./env.ts";
+import { ApiError, type ErrorCode, ERRORS, problemBody } from "./lib/errors.ts";
+import { accessLog } from "./middleware/access-log.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { customerRoutes } from "./routes/customers.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { openApiRoutes } from "./routes/openapi.ts";
+
+/** Headers a browser caller may read (CORS hides the rest). */
+const EXPOSED_HEADERS = ["ETag", "Cache-Status", "X-Request-Id", "Server-Timing", "Retry-After", "RateLimit", "RateLimit-Policy"];
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use(
+    requestId({ limitLength: 64 }),
+    accessLog(),
+    secureHeaders({
+      // JSON answers need nothing; /docs sets its own policy.
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: "cross-origin",
+      removePoweredBy: true,
+    }),
+    timing({ crossOrigin: true }),
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problem(c, "method_not_allowed", `Use ${methods.join(", ")} on this path.`, { Allow: methods.join(", ") }),
+    }),
+  );
+
+  // Preflights carry no credentials, so they are answered by the key-independent rules of
+  // SPEC §5; the per-key `allowedOrigins` check happens in apiKeyAuth on the real request.
+  app.use(
+    "/v1/*",
+    cors({
+      origin: (origin) => origin,
+      allowMethods: ["GET"],
+      allowHeaders: ["Authorization", "X-API-Key", "If-None-Match"],
+      exposeHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    }),
+  );
+
+  const routes = app
+    .route("/", healthRoutes)
+    .route("/", customerRoutes)
+    .route("/", adminRoutes)
+    .route("/", openApiRoutes);
+
+  app.notFound((c) => problem(c, "not_found", "No route matches this path."));
+  app.onError((error, c) => {
+    if (error instanceof ApiError) return problem(c, error.code, error.detail, error.headers);
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own refusals (malformed JSON body, ...): their messages are ours to show.
+      const code = codeForStatus(error.status);
+      return problem(c, code, error.message || ERRORS[code].title);
+    }
+    console.error(
+      JSON.stringify({ level: "error", message: "unhandled error", requestId: c.var.requestId, error: describe(error) }),
+    );
+    return problem(c, "internal_error", "Something went wrong on our side.");
+  });
+
+  return routes;
+}
+
+export type AppType = ReturnType<typeof createApp>;
+
+function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, headers: Record<string, string> = {}) {
+  const body = problemBody(code, detail, c.var.requestId ?? "");
+  return c.body(JSON.stringify(body), body.status as 400, {
+    ...headers,
+    "Content-Type": "application/problem+json; charset=utf-8",
+    "Cache-Control": "no-store",
+  });
+}
+
+/** Hono's built-in refusals, by status, in the SPEC's codes. */
+const HONO_STATUS_CODES: Record<number, ErrorCode> = {
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  429: "rate_limited",
+};
+
+function codeForStatus(status: number): ErrorCode {
+  return HONO_STATUS_CODES[status] ?? "invalid_request";
+}
+
+/** Name and message only: stacks stay in the logs' own exception capture, not our lines. */
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : "non-error thrown";
+}

@@ -1,0 +1,100 @@
+import { z } from "zod/mini";
+import type { Config } from "../env.ts";
+import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
+import { Customer } from "./schemas.ts";
+
+/**
+ * What CACHE holds per customer (key `customer:v1:<uuid>`): the trimmed profile, never the
+ * personal number, or a "not found" marker, with the time it was fetched. Freshness is
+ * computed on read from the current config, so changing a TTL applies to old entries too.
+ * Bump the version in the key when the envelope changes: old entries then read as misses.
+ */
+const Envelope = z.union([
+  z.object({ v: z.literal(1), fetchedAt: z.number(), customer: Customer }),
+  z.object({ v: z.literal(1), fetchedAt: z.number(), notFound: z.literal(true) }),
+]);
+export type Envelope = z.infer<typeof Envelope>;
+
+export type CacheRead =
+  | { state: "miss" }
+  | { state: "fresh" | "stale"; customer: Customer; ttlSeconds: number }
+  | { state: "not_found"; ttlSeconds: number };
+
+/** KV refuses an expirationTtl under 60 s. */
+const KV_MIN_TTL_SECONDS = 60;
+
+// Hot tier in front of KV, per isolate: saves the KV read (and the parse) for customers read
+// again within a few seconds, such as a checkout page polled by many shoppers. Bound: 1,000
+// customers for at most 5 s each. Purge and every write update it at once in this isolate;
+// elsewhere it delays a purge by at most those 5 s on top of KV's propagation.
+const MEMORY_TTL_MS = 5_000;
+const memory = new BoundedTtlMap<string, Envelope>(1_000, MEMORY_TTL_MS);
+
+export class CustomerCache {
+  readonly #kv: KVNamespace;
+  readonly #config: Config;
+
+  constructor(kv: KVNamespace, config: Config) {
+    this.#kv = kv;
+    this.#config = config;
+  }
+
+  async read(uuid: string, now = Date.now()): Promise<CacheRead> {
+    let envelope = memory.get(uuid, now);
+    if (!envelope) {
+      envelope = parseEnvelope(await this.#kv.get(key(uuid), "text"));
+      if (!envelope) return { state: "miss" };
+      memory.set(uuid, envelope, MEMORY_TTL_MS, now);
+    }
+    return this.#classify(envelope, now);
+  }
+
+  /** Stores a profile in both tiers; the caller decides whether to wait for KV. */
+  write(uuid: string, customer: Customer, now = Date.now()): Promise<void> {
+    const { cacheTtlSeconds, cacheStaleSeconds } = this.#config;
+    return this.#put(uuid, { v: 1, fetchedAt: now, customer }, cacheTtlSeconds + cacheStaleSeconds, now);
+  }
+
+  writeNotFound(uuid: string, now = Date.now()): Promise<void> {
+    return this.#put(uuid, { v: 1, fetchedAt: now, notFound: true }, this.#config.negativeCacheTtlSeconds, now);
+  }
+
+  async delete(uuid: string): Promise<void> {
+    memory.delete(uuid);
+    await this.#kv.delete(key(uuid));
+  }
+
+  #put(uuid: string, envelope: Envelope, lifetimeSeconds: number, now: number): Promise<void> {
+    memory.set(uuid, envelope, MEMORY_TTL_MS, now);
+    return this.#kv.put(key(uuid), JSON.stringify(envelope), {
+      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifetimeSeconds),
+    });
+  }
+
+  #classify(envelope: Envelope, now: number): CacheRead {
+    const { cacheTtlSeconds, cacheStaleSeconds, negativeCacheTtlSeconds } = this.#config;
+    const ageMs = now - envelope.fetchedAt;
+    if ("notFound" in envelope) {
+      const left = negativeCacheTtlSeconds * 1000 - ageMs;
+      return left > 0 ? { state: "not_found", ttlSeconds: Math.floor(left / 1000) } : { state: "miss" };
+    }
+    const freshLeftMs = cacheTtlSeconds * 1000 - ageMs;
+    const ttlSeconds = Math.floor(freshLeftMs / 1000);
+    if (freshLeftMs > 0) return { state: "fresh", customer: envelope.customer, ttlSeconds };
+    if (-freshLeftMs < cacheStaleSeconds * 1000) return { state: "stale", customer: envelope.customer, ttlSeconds };
+    return { state: "miss" };
+  }
+}
+
+const key = (uuid: string) => `customer:v1:${uuid}`;
+
+/** Anything unreadable (old format, hand-edited, truncated) is a miss, never a 500. */
+function parseEnvelope(text: string | null): Envelope | undefined {
+  if (text === null) return undefined;
+  try {
+    const result = z.safeParse(Envelope, JSON.parse(text));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,135 @@
+import { ApiError } from "../lib/errors.ts";
+import type { CustomerCache } from "./customer-cache.ts";
+import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
+import type { Customer } from "./schemas.ts";
+import { noteRateLimitRemaining, upstreamRetryAfter, withUpstreamSlot } from "./upstream-guard.ts";
+
+/** How an answer was produced: becomes `Cache-Status`, `Server-Timing` and the access log. */
+export interface Lookup {
+  customer: Customer;
+  cacheStatus: string;
+  cacheReadMs: number;
+  upstream?: { status: number; durationMs: number };
+}
+
+const CACHE_NAME = "customer-edge";
+
+interface Fetched {
+  answer: UpstreamAnswer;
+  durationMs: number;
+}
+
+// One upstream call per customer at a time in this isolate: concurrent misses and
+// revalidations await the same promise, and only its owner writes KV (one write per key per
+// second is KV's limit). Entries leave when the call settles, success or not; the bound only
+// matters under a flood of distinct ids, where calls beyond it simply run uncoalesced.
+const MAX_IN_FLIGHT = 1_000;
+const inFlight = new Map<string, Promise<Fetched>>();
+
+/**
+ * The read path: memory/KV first, Frontpayment only when no usable copy exists.
+ * Fresh copies are served as they are; stale ones at once while one background revalidation
+ * runs; a failed revalidation leaves the stale copy in place (stale-if-error).
+ */
+export class CustomerService {
+  readonly #cache: CustomerCache;
+  readonly #client: FrontpaymentClient;
+  readonly #waitUntil: (promise: Promise<unknown>) => void;
+
+  constructor(cache: CustomerCache, client: FrontpaymentClient, waitUntil: (promise: Promise<unknown>) => void) {
+    this.#cache = cache;
+    this.#client = client;
+    this.#waitUntil = waitUntil;
+  }
+
+  async get(uuid: string): Promise<Lookup> {
+    const started = Date.now();
+    const cached = await this.#cache.read(uuid);
+    const cacheReadMs = Date.now() - started;
+    switch (cached.state) {
+      case "fresh":
+        return { customer: cached.customer, cacheStatus: `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}`, cacheReadMs };
+      case "not_found":
+        throw new ApiError("customer_not_found", "No customer with this UUID.", {
+          "Cache-Status": `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}`,
+        });
+      case "stale":
+        if (upstreamRetryAfter() === 0) this.#waitUntil(this.#fetch(uuid).catch(() => undefined));
+        return {
+          customer: cached.customer,
+          cacheStatus: `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}; detail=stale`,
+          cacheReadMs,
+        };
+      case "miss":
+        return { ...(await this.#miss(uuid)), cacheReadMs };
+    }
+  }
+
+  async #miss(uuid: string): Promise<Omit<Lookup, "cacheReadMs">> {
+    const { answer, durationMs } = await this.#fetch(uuid);
+    const upstream = { status: answer.status, durationMs };
+    if (!answer.found) {
+      throw new ApiError("customer_not_found", "No customer with this UUID.", {
+        "Cache-Status": `${CACHE_NAME}; fwd=miss; stored`,
+      });
+    }
+    return { customer: answer.customer, cacheStatus: `${CACHE_NAME}; fwd=miss; stored`, upstream };
+  }
+
+  /** One shared upstream call per customer; maps failures to the SPEC's errors. */
+  #fetch(uuid: string): Promise<Fetched> {
+    const shared = inFlight.get(uuid);
+    if (shared) return shared;
+    const call = this.#fetchAndStore(uuid);
+    if (inFlight.size < MAX_IN_FLIGHT) {
+      inFlight.set(uuid, call);
+      call.then(
+        () => inFlight.delete(uuid),
+        () => inFlight.delete(uuid),
+      );
+    }
+    return call;
+  }
+
+  async #fetchAndStore(uuid: string): Promise<Fetched> {
+    const retryAfter = upstreamRetryAfter();
+    if (retryAfter > 0) {
+      throw new ApiError("upstream_busy", "Frontpayment is near its request limit; retry later.", {
+        "Retry-After": String(retryAfter),
+      });
+    }
+    try {
+      const call = await withUpstreamSlot(() => this.#client.getCustomer(uuid));
+      noteRateLimitRemaining(call.rateLimitRemaining);
+      const { answer } = call;
+      const stored = answer.found ? this.#cache.write(uuid, answer.customer) : this.#cache.writeNotFound(uuid);
+      this.#waitUntil(stored.catch((error) => logCacheWriteFailure(error)));
+      return { answer, durationMs: call.durationMs };
+    } catch (error) {
+      throw toApiError(error);
+    }
+  }
+}
+
+function toApiError(error: unknown): unknown {
+  if (!(error instanceof UpstreamError)) return error;
+  if (error.failure === "timeout") {
+    return new ApiError("upstream_timeout", "Frontpayment did not answer in time.");
+  }
+  if (error.failure === "unauthorized") {
+    // Alertable: every customer read fails until the merchant token is replaced.
+    console.error(
+      JSON.stringify({
+        level: "error",
+        alert: "frontpayment_token_rejected",
+        message: "Frontpayment rejected FRONTPAYMENT_TOKEN: it is wrong or expired",
+        upstreamStatus: error.status,
+      }),
+    );
+  }
+  return new ApiError("upstream_error", "Frontpayment could not be read. Try again later.");
+}
+
+function logCacheWriteFailure(error: unknown): void {
+  console.error(JSON.stringify({ level: "error", message: "cache write failed", error: String(error) }));
+}

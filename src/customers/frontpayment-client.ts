@@ -1,0 +1,125 @@
+import { z } from "zod/mini";
+import { type Customer, UpstreamFound } from "./schemas.ts";
+import { trimCustomer } from "./trim.ts";
+
+export type UpstreamFailure =
+  | "timeout" // the whole budget ran out
+  | "unavailable" // network error, 5xx or 510 (after the one retry)
+  | "unauthorized" // 401/403: our FRONTPAYMENT_TOKEN is wrong or expired
+  | "bad_response"; // redirect, unexpected status, not JSON, or not the documented schema
+
+/** Why the upstream call failed. Carries no upstream body: nothing of it may reach a caller. */
+export class UpstreamError extends Error {
+  readonly failure: UpstreamFailure;
+  readonly status: number | undefined;
+
+  constructor(failure: UpstreamFailure, status?: number) {
+    super(`Frontpayment call failed: ${failure}${status ? ` (HTTP ${status})` : ""}`);
+    this.name = "UpstreamError";
+    this.failure = failure;
+    this.status = status;
+  }
+}
+
+export type UpstreamAnswer =
+  | { found: true; customer: Customer; status: number }
+  | { found: false; status: 404 };
+
+export interface UpstreamCall {
+  answer: UpstreamAnswer;
+  /** Wall time of the whole call, retries included. */
+  durationMs: number;
+  /** Frontpayment's `x-ratelimit-remaining`, when it sent one. */
+  rateLimitRemaining: number | undefined;
+}
+
+/** Below this much budget a retry could not finish anyway. */
+const MIN_RETRY_BUDGET_MS = 100;
+
+/**
+ * The one upstream call: GET /api/v1/connect/customers/details/{uuid} with the merchant token.
+ * One total time budget, at most one retry (network error or 5xx), never a redirect.
+ */
+export class FrontpaymentClient {
+  readonly #baseUrl: string;
+  readonly #token: string;
+  readonly #timeoutMs: number;
+
+  constructor(baseUrl: string, token: string, timeoutMs: number) {
+    this.#baseUrl = baseUrl;
+    this.#token = token;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** `uuid` must already be validated: it is put into the path as it is. */
+  async getCustomer(uuid: string): Promise<UpstreamCall> {
+    const started = Date.now();
+    const deadline = started + this.#timeoutMs;
+    const url = `${this.#baseUrl}/api/v1/connect/customers/details/${uuid}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.#attempt(url, deadline);
+        return { ...result, durationMs: Date.now() - started };
+      } catch (error) {
+        const failure = error instanceof UpstreamError ? error : new UpstreamError("unavailable");
+        const retryable = failure.failure === "unavailable";
+        if (!retryable || attempt > 1 || deadline - Date.now() < MIN_RETRY_BUDGET_MS) throw failure;
+      }
+    }
+  }
+
+  async #attempt(url: string, deadline: number): Promise<Omit<UpstreamCall, "durationMs">> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new UpstreamError("timeout");
+    const signal = AbortSignal.timeout(remaining);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        headers: { Authorization: `Bearer ${this.#token}`, Accept: "application/json" },
+        redirect: "manual",
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new UpstreamError(isTimeout(error, signal) ? "timeout" : "unavailable");
+    }
+    const remainingHeader = response.headers.get("x-ratelimit-remaining");
+    const rateLimitRemaining = remainingHeader === null ? undefined : Number.parseInt(remainingHeader, 10);
+    const status = response.status;
+    if (status === 200) {
+      const customer = parseFound(text);
+      if (!customer) throw new UpstreamError("bad_response", status);
+      return { answer: { found: true, customer, status }, rateLimitRemaining };
+    }
+    if (status === 404 && isDocumentedNotFound(text)) {
+      return { answer: { found: false, status }, rateLimitRemaining };
+    }
+    if (status === 401 || status === 403) throw new UpstreamError("unauthorized", status);
+    if (status >= 500) throw new UpstreamError("unavailable", status);
+    throw new UpstreamError("bad_response", status);
+  }
+}
+
+function isTimeout(error: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (error instanceof Error && error.name === "TimeoutError");
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseFound(text: string): Customer | null {
+  const result = z.safeParse(UpstreamFound, parseJson(text));
+  return result.success ? trimCustomer(result.data.data) : null;
+}
+
+/** A 404 counts as "no such customer" only in Frontpayment's envelope, not a proxy's 404 page. */
+function isDocumentedNotFound(text: string): boolean {
+  const body = parseJson(text) as { status_code?: unknown; message?: unknown } | null | undefined;
+  return typeof body === "object" && body !== null && (body.message === "customerNotFound" || body.status_code === 404);
+}

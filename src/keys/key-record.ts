@@ -1,0 +1,24 @@
+import { z } from "zod/mini";
+
+export const SCOPES = ["customers:read", "addresses:read"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** What `API_KEYS` holds under the key's hash. Never the key itself. */
+export const ApiKeyRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+  allowedOrigins: z.nullable(z.array(z.string())),
+  createdAt: z.string(),
+  expiresAt: z.nullable(z.string()),
+  revokedAt: z.nullable(z.string()),
+});
+export type ApiKeyRecord = z.infer<typeof ApiKeyRecordSchema>;
+
+export function isExpired(record: ApiKeyRecord, now = Date.now()): boolean {
+  return record.expiresAt !== null && Date.parse(record.expiresAt) <= now;
+}
+
+export function isUsable(record: ApiKeyRecord, now = Date.now()): boolean {
+  return record.revokedAt === null && !isExpired(record, now);
+}

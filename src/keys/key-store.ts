@@ -1,0 +1,102 @@
+import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
+import { sha256Hex } from "../lib/crypto.ts";
+import { generateApiKey, generateKeyId, isWellFormedApiKey } from "./key-format.ts";
+import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.ts";
+import { z } from "zod/mini";
+
+/*
+ * KV layout in API_KEYS:
+ *   key:hash:<sha256 hex of the key>  ->  ApiKeyRecord (JSON)      read on verification
+ *   key:id:<id>                      ->  the hash, also as metadata  for list and revoke
+ */
+const hashKey = (hash: string) => `key:hash:${hash}`;
+const idKey = (id: string) => `key:id:${id}`;
+
+// Verified keys are remembered per isolate so a valid key costs no KV read on most requests
+// (SPEC §2). Bound: 1,000 keys for at most 60 s; unknown keys for 10 s so a flood of
+// well-formed garbage keys cannot turn into a flood of KV reads. Revoke deletes the entry at
+// once in this isolate; other isolates see it within 60 s plus KV's propagation.
+const KNOWN_TTL_MS = 60_000;
+const UNKNOWN_TTL_MS = 10_000;
+const verified = new BoundedTtlMap<string, ApiKeyRecord | null>(1_000, KNOWN_TTL_MS);
+
+export interface NewKey {
+  name: string;
+  scopes: Scope[];
+  allowedOrigins: string[] | null;
+  expiresAt: string | null;
+}
+
+export class ApiKeyStore {
+  readonly #kv: KVNamespace;
+
+  constructor(kv: KVNamespace) {
+    this.#kv = kv;
+  }
+
+  /** Creates a key; the plaintext is returned here and never stored. */
+  async create(input: NewKey, now = new Date()): Promise<{ key: string; record: ApiKeyRecord }> {
+    const key = generateApiKey();
+    const hash = await sha256Hex(key);
+    const record: ApiKeyRecord = {
+      id: generateKeyId(),
+      name: input.name,
+      scopes: input.scopes,
+      allowedOrigins: input.allowedOrigins,
+      createdAt: now.toISOString(),
+      expiresAt: input.expiresAt,
+      revokedAt: null,
+    };
+    await this.#kv.put(hashKey(hash), JSON.stringify(record));
+    await this.#kv.put(idKey(record.id), hash, { metadata: { hash } });
+    verified.delete(hash);
+    return { key, record };
+  }
+
+  /**
+   * The record for a presented key, or null when the key is malformed or unknown.
+   * Revoked and expired records are returned as they are: the caller decides.
+   */
+  async find(key: string): Promise<ApiKeyRecord | null> {
+    if (!isWellFormedApiKey(key)) return null;
+    const hash = await sha256Hex(key);
+    const cached = verified.get(hash);
+    if (cached !== undefined) return cached;
+    const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
+    verified.set(hash, record, record ? KNOWN_TTL_MS : UNKNOWN_TTL_MS);
+    return record;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    const records: ApiKeyRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#kv.list<{ hash: string }>({ prefix: "key:id:", cursor });
+      const found = await Promise.all(
+        page.keys.map(async ({ metadata }) =>
+          metadata ? parseRecord(await this.#kv.get(hashKey(metadata.hash), "json")) : null,
+        ),
+      );
+      for (const record of found) if (record) records.push(record);
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+    return records.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Marks a key revoked; false when the id is unknown. Takes effect at once in this isolate. */
+  async revoke(id: string, now = new Date()): Promise<boolean> {
+    const hash = await this.#kv.get(idKey(id));
+    if (!hash) return false;
+    const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
+    if (!record) return false;
+    const revoked: ApiKeyRecord = { ...record, revokedAt: record.revokedAt ?? now.toISOString() };
+    await this.#kv.put(hashKey(hash), JSON.stringify(revoked));
+    verified.set(hash, revoked);
+    return true;
+  }
+}
+
+function parseRecord(value: unknown): ApiKeyRecord | null {
+  const result = z.safeParse(ApiKeyRecordSchema, value);
+  return result.success ? result.data : null;
+}

@@ -1,0 +1,144 @@
+import { z } from "zod/mini";
+import { ERROR_CODES, type ErrorCode, problemBody } from "./errors.ts";
+import type { Operation, ResponseSpec } from "./openapi.ts";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number(),
+    detail: z.string(),
+    code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
+    requestId: z.string(),
+  })
+  .register(z.globalRegistry, { id: "Problem", description: "RFC 9457 problem details" });
+
+const HEADERS: Record<string, { description: string; schema: { type: "string" | "integer" } }> = {
+  ETag: { description: "Strong validator of the body; send it back as If-None-Match", schema: { type: "string" } },
+  "Cache-Status": {
+    description:
+      "RFC 9211. `customer-edge; hit; ttl=N` (fresh), `customer-edge; fwd=miss; stored` (fetched), " +
+      "`customer-edge; hit; ttl=-N; detail=stale` (stale copy served)",
+    schema: { type: "string" },
+  },
+  "Cache-Control": { description: "`private, no-cache`: shared caches never store customer data", schema: { type: "string" } },
+  "X-Request-Id": { description: "Echoes a safe inbound id of up to 64 characters, else a new one", schema: { type: "string" } },
+  "Server-Timing": { description: "Cache and upstream durations", schema: { type: "string" } },
+  "RateLimit-Policy": { description: "Draft IETF RateLimit-Policy of the key's limit", schema: { type: "string" } },
+  RateLimit: { description: "Draft IETF RateLimit, sent when it is known (on 429)", schema: { type: "string" } },
+  "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } },
+  "WWW-Authenticate": { description: "`Bearer` challenge", schema: { type: "string" } },
+};
+
+const uri = (id: string) => `#/components/schemas/${id}`;
+
+/** Builds the OpenAPI 3.1 document from the operations' own zod schemas. */
+export function buildOpenApiDocument(operations: readonly Operation[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const operation of operations) {
+    paths[operation.path] ??= {};
+    paths[operation.path]![operation.method] = describeOperation(operation);
+  }
+  const { schemas } = z.toJSONSchema(z.globalRegistry, { uri, target: "draft-2020-12" }) as {
+    schemas: Record<string, Record<string, unknown>>;
+  };
+  for (const schema of Object.values(schemas)) delete schema.$schema;
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "customer-edge",
+      version: "1.0.0",
+      description:
+        "A fast, API-key-protected edge endpoint for a Frontpayment customer's profile and addresses. " +
+        "Errors are `application/problem+json` with a stable `code`.",
+    },
+    servers: [{ url: "/" }],
+    tags: [
+      { name: "customers", description: "Customer profiles and addresses" },
+      { name: "meta", description: "Service health and this document" },
+    ],
+    paths,
+    components: {
+      schemas,
+      headers: Object.fromEntries(Object.entries(HEADERS).map(([name, header]) => [name, header])),
+      securitySchemes: {
+        apiKeyBearer: { type: "http", scheme: "bearer", description: "API key as `Authorization: Bearer cedge_...`" },
+        apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "API key as `X-API-Key: cedge_...`" },
+      },
+    },
+  };
+}
+
+function describeOperation(operation: Operation) {
+  return {
+    operationId: operation.operationId,
+    summary: operation.summary,
+    ...(operation.description && { description: operation.description }),
+    tags: operation.tags,
+    security: operation.security ? operation.security.map((name) => ({ [name]: [] })) : [],
+    ...(operation.params && { parameters: pathParameters(operation.params) }),
+    responses: Object.fromEntries(
+      Object.entries(operation.responses).map(([status, spec]) => [status, describeResponse(spec)]),
+    ),
+  };
+}
+
+function pathParameters(params: z.ZodMiniObject) {
+  return Object.entries(params.def.shape).map(([name, schema]) => {
+    const { description, examples, ...jsonSchema } = schemaFor(schema as z.ZodMiniType);
+    return {
+      name,
+      in: "path",
+      required: true,
+      ...(description !== undefined && { description }),
+      ...(Array.isArray(examples) && { example: examples[0] }),
+      schema: jsonSchema,
+    };
+  });
+}
+
+function describeResponse(spec: ResponseSpec) {
+  const headers = spec.headers && Object.fromEntries(spec.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+  const base = { description: spec.description, ...(headers && { headers }) };
+  if (spec.problems) {
+    return {
+      ...base,
+      content: {
+        "application/problem+json": {
+          schema: { $ref: uri("Problem") },
+          examples: Object.fromEntries(spec.problems.map((code) => [code, { value: problemBody(code, exampleDetail(code), "3f0c7b0e-2a51-4f7c-9d0e-5b1c6a7d8e9f") }])),
+        },
+      },
+    };
+  }
+  if (!spec.schema) return base;
+  const schema = spec.alternative ? { oneOf: [schemaFor(spec.schema), schemaFor(spec.alternative)] } : schemaFor(spec.schema);
+  return {
+    ...base,
+    content: { "application/json": { schema, ...(spec.example !== undefined && { example: spec.example }) } },
+  };
+}
+
+/** A component `$ref` for registered schemas, an inline JSON Schema for the rest. */
+function schemaFor(schema: z.ZodMiniType): Record<string, unknown> {
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id) return { $ref: uri(id) };
+  const { $schema: _, ...inline } = z.toJSONSchema(schema, { target: "draft-2020-12" }) as Record<string, unknown>;
+  return inline;
+}
+
+const EXAMPLE_DETAILS: Partial<Record<ErrorCode, string>> = {
+  invalid_customer_uuid: "uuid: must be 1 to 64 letters or digits",
+  unauthorized: "A valid API key is required.",
+  forbidden: "This API key needs one of the scopes: customers:read, addresses:read.",
+  customer_not_found: "No customer with this UUID.",
+  rate_limited: "This API key is over its limit of 120 requests per 60 s.",
+  upstream_error: "Frontpayment could not be read. Try again later.",
+  upstream_busy: "Frontpayment is near its request limit; retry later.",
+  not_configured: "The Frontpayment token is not configured.",
+  upstream_timeout: "Frontpayment did not answer in time.",
+};
+
+function exampleDetail(code: ErrorCode): string {
+  return EXAMPLE_DETAILS[code] ?? "See the code.";
+}

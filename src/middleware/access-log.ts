@@ -1,0 +1,33 @@
+import { createMiddleware } from "hono/factory";
+import { routePath } from "hono/route";
+import type { AppEnv } from "../env.ts";
+
+/**
+ * One structured JSON line per request, for Workers Logs (`[observability]`): request id,
+ * route pattern (not the path), status, cache outcome, upstream status and time, key id.
+ * Deliberately never the key, a token, the customer's data or the query string.
+ *
+ * @example
+ * app.use(requestId(), accessLog())
+ */
+export function accessLog() {
+  return createMiddleware<AppEnv>(async function accessLog(c, next) {
+    const started = Date.now();
+    await next();
+    console.log(
+      JSON.stringify({
+        level: "info",
+        message: "request",
+        requestId: c.var.requestId,
+        method: c.req.method,
+        route: routePath(c, -1) || null,
+        status: c.res.status,
+        cache: c.res.headers.get("Cache-Status"),
+        upstreamStatus: c.var.upstreamStatus ?? null,
+        upstreamMs: c.var.upstreamMs ?? null,
+        keyId: c.var.apiKey?.id ?? null,
+        durationMs: Date.now() - started,
+      }),
+    );
+  });
+}

@@ -1,0 +1,24 @@
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.ts";
+import { secretsEqual } from "../lib/crypto.ts";
+import { ApiError } from "../lib/errors.ts";
+
+/**
+ * Requires `Authorization: Bearer <ADMIN_TOKEN>`, compared in constant time. Without an
+ * ADMIN_TOKEN secret every admin call is refused (SPEC §1), so a forgotten secret fails closed.
+ *
+ * @example
+ * app.use("/admin/*", adminAuth())
+ */
+export function adminAuth() {
+  return createMiddleware<AppEnv>(async function adminAuth(c, next) {
+    const expected = c.env.ADMIN_TOKEN;
+    const given = c.req.header("Authorization")?.match(/^Bearer +(\S+) *$/i)?.[1];
+    if (!expected || !given || !(await secretsEqual(given, expected))) {
+      throw new ApiError("unauthorized", "A valid admin token is required.", {
+        "WWW-Authenticate": 'Bearer realm="customer-edge-admin"',
+      });
+    }
+    await next();
+  });
+}

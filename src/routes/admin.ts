@@ -1,0 +1,63 @@
+import { sValidator } from "@hono/standard-validator";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { CustomerCache } from "../customers/customer-cache.ts";
+import { CustomerUuidParam } from "../customers/schemas.ts";
+import { type AppEnv, readConfig } from "../env.ts";
+import { ApiError } from "../lib/errors.ts";
+import { problemHook } from "../lib/validation.ts";
+import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
+import { type ApiKeyRecord, isExpired } from "../keys/key-record.ts";
+import { ApiKeyStore } from "../keys/key-store.ts";
+import { adminAuth } from "../middleware/admin-auth.ts";
+
+/** Admin API (SPEC §2), behind ADMIN_TOKEN. Not in /openapi.json: it is not public. */
+export const adminRoutes = new Hono<AppEnv>()
+  .use("/admin/*", adminAuth())
+  .post(
+    "/admin/keys",
+    bodyLimit({
+      maxSize: 16 * 1024,
+      onError: () => {
+        throw new ApiError("invalid_request", "The body is larger than 16 KiB.");
+      },
+    }),
+    sValidator("json", CreateKeyBody, problemHook("invalid_request")),
+    async (c) => {
+      const body = c.req.valid("json");
+      const { key, record } = await new ApiKeyStore(c.env.API_KEYS).create({
+        name: body.name,
+        scopes: body.scopes ?? ["customers:read"],
+        allowedOrigins: body.allowedOrigins ?? null,
+        expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
+      });
+      const { id, name, scopes, allowedOrigins, createdAt, expiresAt } = record;
+      return c.json({ id, key, name, scopes, allowedOrigins, createdAt, expiresAt }, 201, {
+        "Cache-Control": "no-store",
+      });
+    },
+  )
+  .get("/admin/keys", async (c) => {
+    const records = await new ApiKeyStore(c.env.API_KEYS).list();
+    return c.json({ keys: records.map(keyView) }, 200, { "Cache-Control": "no-store" });
+  })
+  .delete("/admin/keys/:id", sValidator("param", KeyIdParam, problemHook("not_found")), async (c) => {
+    const revoked = await new ApiKeyStore(c.env.API_KEYS).revoke(c.req.valid("param").id);
+    if (!revoked) throw new ApiError("not_found", "No API key with this id.");
+    return c.body(null, 204);
+  })
+  .delete(
+    "/admin/cache/customers/:uuid{.*}",
+    sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid")),
+    async (c) => {
+      const configured = readConfig(c.env);
+      if (!configured.ok) throw new ApiError("not_configured", "The service is not configured correctly.");
+      await new CustomerCache(c.env.CACHE, configured.config).delete(c.req.valid("param").uuid);
+      return c.body(null, 204);
+    },
+  );
+
+function keyView(record: ApiKeyRecord) {
+  const status = record.revokedAt ? "revoked" : isExpired(record) ? "expired" : "active";
+  return { ...record, status } as const;
+}

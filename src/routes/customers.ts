@@ -1,0 +1,99 @@
+import { sValidator } from "@hono/standard-validator";
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { etag, RETAINED_304_HEADERS } from "hono/etag";
+import { setMetric } from "hono/timing";
+import { CustomerCache } from "../customers/customer-cache.ts";
+import { CustomerService } from "../customers/customer-service.ts";
+import { FrontpaymentClient } from "../customers/frontpayment-client.ts";
+import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
+import { addressesOnly } from "../customers/trim.ts";
+import { type AppEnv, readConfig } from "../env.ts";
+import { ApiError } from "../lib/errors.ts";
+import { defineOperation, honoPath } from "../lib/openapi.ts";
+import { problemHook } from "../lib/validation.ts";
+import { apiKeyAuth } from "../middleware/api-key.ts";
+import { rateLimit } from "../middleware/rate-limit.ts";
+
+export const getCustomer = defineOperation({
+  method: "get",
+  path: "/v1/customers/{uuid}",
+  operationId: "getCustomer",
+  summary: "Get a customer's profile and addresses",
+  description:
+    "Served from the edge cache when a usable copy exists, else fetched from Frontpayment. " +
+    "A key with `customers:read` gets the whole trimmed profile; one with only `addresses:read` " +
+    "gets `uuid`, `name` and `addresses`. Revalidate with `If-None-Match`.",
+  tags: ["customers"],
+  security: ["apiKeyBearer", "apiKeyHeader"],
+  params: CustomerUuidParam,
+  responses: {
+    200: {
+      description: "The customer (shape depends on the key's scopes)",
+      schema: Customer,
+      alternative: CustomerAddresses,
+      headers: ["ETag", "Cache-Status", "Cache-Control", "X-Request-Id", "Server-Timing", "RateLimit-Policy"],
+    },
+    304: { description: "Not modified: the `If-None-Match` ETag still matches", headers: ["ETag", "Cache-Status", "X-Request-Id"] },
+    400: { description: "Invalid customer UUID", problems: ["invalid_customer_uuid"] },
+    401: { description: "No usable API key", problems: ["unauthorized"], headers: ["WWW-Authenticate"] },
+    403: { description: "Scope missing or origin not allowed", problems: ["forbidden"] },
+    404: { description: "No such customer", problems: ["customer_not_found"] },
+    429: { description: "Over the key's rate limit", problems: ["rate_limited"], headers: ["Retry-After", "RateLimit"] },
+    502: { description: "Frontpayment failed and no stale copy exists", problems: ["upstream_error"] },
+    503: { description: "Not configured, or Frontpayment's budget is nearly spent", problems: ["not_configured", "upstream_busy"], headers: ["Retry-After"] },
+    504: { description: "Frontpayment timed out and no stale copy exists", problems: ["upstream_timeout"] },
+  },
+});
+
+/** Headers a 304 keeps besides RFC 9110's list, so it still says how it was served. */
+const RETAINED_ON_304 = [...RETAINED_304_HEADERS, "cache-status", "x-request-id", "ratelimit-policy"];
+
+/**
+ * SPEC §3 refuses percent escapes outright; the router has already decoded the path, so the
+ * raw URL is checked (`%41` would otherwise pass as `A`).
+ */
+const rejectEscapedUuid = createMiddleware<AppEnv>(async function rejectEscapedUuid(c, next) {
+  const raw = new URL(c.req.url).pathname.slice("/v1/customers/".length);
+  if (raw.includes("%")) throw new ApiError("invalid_customer_uuid", "uuid: must be 1 to 64 letters or digits");
+  await next();
+});
+
+export const customerRoutes = new Hono<AppEnv>().get(
+  // `{.*}` so that slashes and empty ids reach the validator (400) instead of a 404.
+  `${honoPath("/v1/customers")}/:uuid{.*}`,
+  apiKeyAuth(["customers:read", "addresses:read"]),
+  rateLimit(),
+  rejectEscapedUuid,
+  sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid")),
+  etag({ retainedHeaders: RETAINED_ON_304 }),
+  async (c) => {
+    const { uuid } = c.req.valid("param");
+    const lookup = await customerService(c.env, c.executionCtx).get(uuid);
+    setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
+    if (lookup.upstream) {
+      c.set("upstreamStatus", lookup.upstream.status);
+      c.set("upstreamMs", lookup.upstream.durationMs);
+      setMetric(c, "upstream", lookup.upstream.durationMs, "Frontpayment");
+    }
+    const headers = {
+      "Content-Type": "application/json; charset=utf-8",
+      "Cache-Control": "private, no-cache",
+      "Cache-Status": lookup.cacheStatus,
+    };
+    if (c.var.apiKey.scopes.includes("customers:read")) return c.json(lookup.customer, 200, headers);
+    return c.json(addressesOnly(lookup.customer), 200, headers);
+  },
+);
+
+function customerService(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): CustomerService {
+  const configured = readConfig(env);
+  if (!configured.ok) throw new ApiError("not_configured", "The service is not configured correctly.");
+  if (!env.FRONTPAYMENT_TOKEN) throw new ApiError("not_configured", "The Frontpayment token is not configured.");
+  const { config } = configured;
+  return new CustomerService(
+    new CustomerCache(env.CACHE, config),
+    new FrontpaymentClient(config.baseUrl, env.FRONTPAYMENT_TOKEN, config.upstreamTimeoutMs),
+    (promise) => ctx.waitUntil(promise),
+  );
+}

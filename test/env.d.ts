@@ -1,0 +1,6 @@
+declare module "vitest" {
+  interface ProvidedContext {
+    emulatorUrl: string;
+  }
+}
+export {};

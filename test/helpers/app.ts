@@ -1,0 +1,65 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../../src/index.ts";
+import { TEST_ADMIN_TOKEN } from "../support/constants.ts";
+
+export const ORIGIN = "https://edge.test";
+
+/** Every answer the suite produced, for the leak scan in security.test.ts. */
+export const answers: { url: string; status: number; headers: [string, string][]; body: string }[] = [];
+
+export interface CallOptions extends RequestInit {
+  /** Vars to override for this call only, e.g. `{ CACHE_TTL_SECONDS: "1" }`. */
+  vars?: Partial<Record<keyof Env, string | undefined>>;
+  /** Wait for `waitUntil` work (background revalidation, KV writes) before returning. */
+  settle?: boolean;
+}
+
+/**
+ * Sends one request through the real Worker (`src/index.ts`) with the real bindings, local KV
+ * and the emulator behind FRONTPAYMENT_BASE_URL. Returns after background work has settled
+ * unless `settle: false`, so tests can count upstream calls without sleeping.
+ */
+export async function call(path: string, options: CallOptions = {}): Promise<Response> {
+  const { vars, settle = true, ...init } = options;
+  const ctx = createExecutionContext();
+  const bindings = vars ? withVars(vars) : env;
+  const response = await worker.fetch(new Request(ORIGIN + path, init), bindings, ctx);
+  const pending = waitOnExecutionContext(ctx);
+  if (settle) await pending;
+  const body = await response.clone().text();
+  answers.push({ url: path, status: response.status, headers: [...response.headers], body });
+  return response;
+}
+
+const envCache = new Map<string, Env>();
+
+/** A copy of the test env with some vars changed; cached so config parsing stays per-env. */
+function withVars(vars: NonNullable<CallOptions["vars"]>): Env {
+  const id = JSON.stringify(vars);
+  let copy = envCache.get(id);
+  if (!copy) {
+    copy = Object.assign(Object.create(null), pickBindings(), vars) as Env;
+    envCache.set(id, copy);
+  }
+  return copy;
+}
+
+function pickBindings(): Env {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(env) as (keyof Env)[]) out[name] = env[name];
+  return out as unknown as Env;
+}
+
+export function withKey(key: string, headers: Record<string, string> = {}): RequestInit {
+  return { headers: { Authorization: `Bearer ${key}`, ...headers } };
+}
+
+export const adminHeaders = (extra: Record<string, string> = {}) => ({
+  Authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+  ...extra,
+});
+
+export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}

@@ -1,0 +1,63 @@
+import { env } from "cloudflare:workers";
+
+/** The Frontpayment emulator's control API (test/support/frontpayment-emulator.ts). */
+export type Behaviour =
+  | { mode: "ok" }
+  | { mode: "status"; status: number }
+  | { mode: "html" | "malformed" | "schema" | "redirect" | "drop" }
+  | { mode: "slow"; delayMs: number }
+  | { mode: "fail-then-ok"; failures: number; status: number };
+
+const base = () => env.FRONTPAYMENT_BASE_URL;
+
+let counter = 0;
+/** A customer uuid no other test uses (tests share one emulator). */
+export function uniqueUuid(prefix = "T"): string {
+  counter++;
+  return `${prefix}${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`.replace(/[^A-Za-z0-9]/g, "");
+}
+
+export function upstreamCustomer(uuid: string, overrides: Record<string, unknown> = {}) {
+  return {
+    uuid,
+    type: "Private",
+    name: "Test Kunde",
+    countryCode: "+47",
+    msisdn: "40000000",
+    organizationId: null,
+    personalNumber: "31129912345",
+    email: "test.kunde@example.no",
+    preferredLanguage: "nb",
+    status: "Active",
+    addresses: {
+      billing: { uuid: "ADRSBILL1", street: "Storgata 1", zip: "0155", city: "Oslo", country: "NO" },
+      shipping: { uuid: "ADRSSHIP1", street: "Bryggen 2", zip: "5003", city: "Bergen", country: "NO" },
+    },
+    ...overrides,
+  };
+}
+
+/** Creates or changes a customer in the emulator. */
+export async function putCustomer(
+  uuid: string,
+  options: { data?: Record<string, unknown>; behaviour?: Behaviour; headers?: Record<string, string> } = {},
+): Promise<void> {
+  const body = { data: options.data ?? upstreamCustomer(uuid), behaviour: options.behaviour, headers: options.headers };
+  const response = await fetch(`${base()}/__emulator/customers/${uuid}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`emulator PUT failed: ${response.status} ${await response.text()}`);
+}
+
+/** How many upstream requests the emulator has seen for this uuid. */
+export async function upstreamRequests(uuid: string): Promise<number> {
+  const response = await fetch(`${base()}/__emulator/stats/${uuid}`);
+  return ((await response.json()) as { requests: number }).requests;
+}
+
+export async function emulatorStats(): Promise<{ requests: number; invalidIds: string[]; redirectsFollowed: number }> {
+  const response = await fetch(`${base()}/__emulator/stats`);
+  return (await response.json()) as { requests: number; invalidIds: string[]; redirectsFollowed: number };
+}

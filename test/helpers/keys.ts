@@ -1,0 +1,24 @@
+import type { Scope } from "../../src/keys/key-record.ts";
+import { adminHeaders, call } from "./app.ts";
+
+export interface TestKey {
+  id: string;
+  key: string;
+}
+
+/** Creates a key through the real admin API, as an operator would. */
+export async function createKey(
+  body: { name?: string; scopes?: Scope[] | string[]; allowedOrigins?: string[]; expiresAt?: string } = {},
+): Promise<TestKey> {
+  const response = await call("/admin/keys", {
+    method: "POST",
+    headers: adminHeaders({ "Content-Type": "application/json" }),
+    body: JSON.stringify({ name: "test key", ...body }),
+  });
+  if (response.status !== 201) throw new Error(`creating a key failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as TestKey;
+}
+
+export async function revokeKey(id: string): Promise<Response> {
+  return call(`/admin/keys/${id}`, { method: "DELETE", headers: adminHeaders() });
+}

@@ -1,0 +1,17 @@
+import type { TestProject } from "vitest/node";
+import { TEST_FRONTPAYMENT_TOKEN } from "./constants.ts";
+import { startEmulator } from "./frontpayment-emulator.ts";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    emulatorUrl: string;
+  }
+}
+
+// Runs in Node, not workerd: starts the Frontpayment emulator on a free loopback port that
+// the Worker under test reaches over real HTTP.
+export default async function setup(project: TestProject) {
+  const emulator = await startEmulator({ port: 0, token: TEST_FRONTPAYMENT_TOKEN, slowMs: 5_000 });
+  project.provide("emulatorUrl", emulator.url);
+  return () => emulator.close();
+}

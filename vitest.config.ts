@@ -1,0 +1,26 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN } from "./test/support/constants.ts";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          FRONTPAYMENT_BASE_URL: inject("emulatorUrl"),
+          FRONTPAYMENT_TOKEN: TEST_FRONTPAYMENT_TOKEN,
+          ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+          // Short enough that the timeout tests stay quick, long enough for a loaded CI box.
+          UPSTREAM_TIMEOUT_MS: "1500",
+        },
+      },
+    })),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["./test/support/global-setup.ts"],
+    // One JSON access-log line per request would drown the report; the leak test reads them.
+    onConsoleLog: (log) => !log.startsWith('{"level":"info","message":"request"'),
+  },
+});

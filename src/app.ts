@@ -10,6 +10,7 @@ import { ApiError, type ErrorCode, ERRORS, problemBody } from "./lib/errors.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { customerRoutes } from "./routes/customers.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 
@@ -23,10 +24,11 @@ export function createApp() {
     requestId({ limitLength: 64 }),
     accessLog(),
     secureHeaders({
-      // JSON answers need nothing; /docs sets its own policy.
+      // JSON answers need nothing; /docs sets its own policy, which `overwrite: false` keeps.
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       crossOriginResourcePolicy: "cross-origin",
       removePoweredBy: true,
+      overwrite: false,
     }),
     timing({ crossOrigin: true }),
     methodNotAllowed({
@@ -53,7 +55,8 @@ export function createApp() {
     .route("/", healthRoutes)
     .route("/", customerRoutes)
     .route("/", adminRoutes)
-    .route("/", openApiRoutes);
+    .route("/", openApiRoutes)
+    .route("/", docsRoutes);
 
   app.notFound((c) => problem(c, "not_found", "No route matches this path."));
   app.onError((error, c) => {

@@ -2,6 +2,11 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN } from "./test/support/constants.ts";
 
+// wrangler.toml lists both as required secrets; naming them here keeps wrangler from warning
+// that they are missing. The bindings below are what the Worker actually sees.
+process.env.FRONTPAYMENT_TOKEN ??= TEST_FRONTPAYMENT_TOKEN;
+process.env.ADMIN_TOKEN ??= TEST_ADMIN_TOKEN;
+
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
@@ -20,6 +25,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
+    setupFiles: ["./test/helpers/leak-scan.ts"],
     // One JSON access-log line per request would drown the report; the leak test reads them.
     onConsoleLog: (log) => !log.startsWith('{"level":"info","message":"request"'),
   },

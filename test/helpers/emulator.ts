@@ -1,12 +1,13 @@
 import { env } from "cloudflare:workers";
 
 /** The Frontpayment emulator's control API (test/support/frontpayment-emulator.ts). */
-export type Behaviour =
+export type Behaviour = (
   | { mode: "ok" }
   | { mode: "status"; status: number }
   | { mode: "html" | "malformed" | "schema" | "redirect" | "drop" }
   | { mode: "slow"; delayMs: number }
-  | { mode: "fail-then-ok"; failures: number; status: number };
+  | { mode: "fail-then-ok"; failures: number; status: number }
+) & { delayMs?: number };
 
 const base = () => env.FRONTPAYMENT_BASE_URL;
 
@@ -17,6 +18,9 @@ export function uniqueUuid(prefix = "T"): string {
   return `${prefix}${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`.replace(/[^A-Za-z0-9]/g, "");
 }
 
+/** The personal number every generated test customer carries; it must never come back. */
+export const TEST_PERSONAL_NUMBER = "31129912345";
+
 export function upstreamCustomer(uuid: string, overrides: Record<string, unknown> = {}) {
   return {
     uuid,
@@ -25,7 +29,7 @@ export function upstreamCustomer(uuid: string, overrides: Record<string, unknown
     countryCode: "+47",
     msisdn: "40000000",
     organizationId: null,
-    personalNumber: "31129912345",
+    personalNumber: TEST_PERSONAL_NUMBER,
     email: "test.kunde@example.no",
     preferredLanguage: "nb",
     status: "Active",

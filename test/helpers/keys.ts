@@ -6,6 +6,9 @@ export interface TestKey {
   key: string;
 }
 
+/** Every key the suite created: the leak scan looks for each of them in every answer. */
+export const createdKeys: TestKey[] = [];
+
 /** Creates a key through the real admin API, as an operator would. */
 export async function createKey(
   body: { name?: string; scopes?: Scope[] | string[]; allowedOrigins?: string[]; expiresAt?: string } = {},
@@ -16,7 +19,9 @@ export async function createKey(
     body: JSON.stringify({ name: "test key", ...body }),
   });
   if (response.status !== 201) throw new Error(`creating a key failed: ${response.status} ${await response.text()}`);
-  return (await response.json()) as TestKey;
+  const created = (await response.json()) as TestKey;
+  createdKeys.push(created);
+  return created;
 }
 
 export async function revokeKey(id: string): Promise<Response> {

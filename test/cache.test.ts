@@ -1,0 +1,259 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { CustomerCache } from "../src/customers/customer-cache.ts";
+import type { Customer } from "../src/customers/schemas.ts";
+import { readConfig } from "../src/env.ts";
+import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
+import { type Behaviour, putCustomer, TEST_PERSONAL_NUMBER, uniqueUuid, upstreamCustomer, upstreamRequests } from "./helpers/emulator.ts";
+import { createKey } from "./helpers/keys.ts";
+
+const HIT = /^customer-edge; hit; ttl=(\d+)$/;
+const MISS = "customer-edge; fwd=miss; stored";
+const STALE = /^customer-edge; hit; ttl=(-\d+); detail=stale$/;
+
+function cache(): CustomerCache {
+  const result = readConfig(env);
+  if (!result.ok) throw new Error("test env is misconfigured");
+  return new CustomerCache(env.CACHE, result.config);
+}
+
+function cachedCustomer(uuid: string, name = "Cached Name"): Customer {
+  return {
+    uuid,
+    type: "Private",
+    name,
+    email: "cached@example.no",
+    phone: "+4711111111",
+    preferredLanguage: null,
+    status: "Active",
+    organizationId: null,
+    addresses: { billing: null, shipping: null },
+  };
+}
+
+/** Writes a copy fetched `ageSeconds` ago (memory tier included: it is already expired there). */
+async function seed(uuid: string, ageSeconds: number, name?: string): Promise<void> {
+  await cache().write(uuid, cachedCustomer(uuid, name), Date.now() - ageSeconds * 1000);
+}
+
+async function setup(behaviour?: Behaviour) {
+  const { key } = await createKey({ name: "cache test" });
+  const uuid = uniqueUuid();
+  await putCustomer(uuid, { data: upstreamCustomer(uuid, { name: "Fresh From Upstream" }), behaviour });
+  const get = (init: RequestInit = {}, settle = true) =>
+    call(`/v1/customers/${uuid}`, { ...withKey(key, init.headers as Record<string, string>), settle });
+  return { key, uuid, get };
+}
+
+describe("fresh copies", () => {
+  it("serves a second read from the cache without calling Frontpayment", async () => {
+    const { uuid, get } = await setup();
+    const first = await get();
+    expect(first.headers.get("Cache-Status")).toBe(MISS);
+    const second = await get();
+    expect(second.status).toBe(200);
+    expect(second.headers.get("Cache-Status")).toMatch(HIT);
+    expect(Number(second.headers.get("Cache-Status")!.match(HIT)![1])).toBeGreaterThan(290);
+    expect(await second.text()).toBe(await first.text());
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("serves a copy found only in KV (memory tier cold) without calling Frontpayment", async () => {
+    const { uuid, get } = await setup();
+    await seed(uuid, 100);
+    const response = await get();
+    expect(response.headers.get("Cache-Status")).toBe("customer-edge; hit; ttl=199");
+    expect((await json(response)).name).toBe("Cached Name");
+    expect(await upstreamRequests(uuid)).toBe(0);
+  });
+
+  it("stores the trimmed profile in KV, never the personal number, for TTL + stale window", async () => {
+    const { uuid, get } = await setup();
+    await get();
+    const stored = await env.CACHE.get(`customer:v1:${uuid}`);
+    expect(stored).toContain("Fresh From Upstream");
+    expect(stored).not.toContain(TEST_PERSONAL_NUMBER);
+    expect(stored).not.toContain("personalNumber");
+    const { keys } = await env.CACHE.list({ prefix: `customer:v1:${uuid}` });
+    const lifetime = keys[0]!.expiration! - Date.now() / 1000;
+    expect(lifetime).toBeGreaterThan(300 + 86_400 - 30);
+    expect(lifetime).toBeLessThanOrEqual(300 + 86_400 + 1);
+  });
+
+  it("goes upstream when the cached value is not JSON", async () => {
+    const { uuid, get } = await setup();
+    await env.CACHE.put(`customer:v1:${uuid}`, "{not json");
+    const response = await get();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Status")).toBe(MISS);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("goes upstream when the cached value has the wrong shape", async () => {
+    const { uuid, get } = await setup();
+    await env.CACHE.put(`customer:v1:${uuid}`, JSON.stringify({ v: 1, fetchedAt: Date.now(), customer: { uuid } }));
+    const response = await get();
+    expect(response.status).toBe(200);
+    expect((await json(response)).name).toBe("Fresh From Upstream");
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+});
+
+describe("stale copies", () => {
+  it("serves a stale copy at once and revalidates it exactly once in the background", async () => {
+    const { uuid, get } = await setup({ mode: "slow", delayMs: 300 });
+    await seed(uuid, 400);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => get()));
+    for (const response of answers) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Cache-Status")).toMatch(STALE);
+      expect((await json(response)).name).toBe("Cached Name");
+    }
+    expect(Number(answers[0]!.headers.get("Cache-Status")!.match(STALE)![1])).toBeLessThanOrEqual(-100);
+    expect(await upstreamRequests(uuid)).toBe(1);
+    const after = await get();
+    expect(after.headers.get("Cache-Status")).toMatch(HIT);
+    expect((await json(after)).name).toBe("Fresh From Upstream");
+  });
+
+  const failures: { name: string; behaviour: Behaviour }[] = [
+    { name: "the documented 510", behaviour: { mode: "status", status: 510 } },
+    { name: "a 500", behaviour: { mode: "status", status: 500 } },
+    { name: "a timeout", behaviour: { mode: "slow", delayMs: 4_000 } },
+    { name: "a body violating the schema", behaviour: { mode: "schema" } },
+    { name: "malformed JSON", behaviour: { mode: "malformed" } },
+    { name: "an upstream 401", behaviour: { mode: "status", status: 401 } },
+  ];
+  for (const { name, behaviour } of failures) {
+    it(`keeps serving the stale copy when Frontpayment answers ${name}`, async () => {
+      const { uuid, get } = await setup(behaviour);
+      await seed(uuid, 400);
+      const first = await get();
+      expect(first.status).toBe(200);
+      expect(first.headers.get("Cache-Status")).toMatch(STALE);
+      expect(await upstreamRequests(uuid)).toBeGreaterThanOrEqual(1);
+      const second = await get();
+      expect(second.status).toBe(200);
+      expect(second.headers.get("Cache-Status")).toMatch(STALE);
+      expect((await json(second)).name).toBe("Cached Name");
+    });
+  }
+
+  it("treats a copy older than the stale window as a miss", async () => {
+    const { uuid, get } = await setup({ mode: "status", status: 510 });
+    await seed(uuid, 300 + 86_400 + 10);
+    const response = await get();
+    expect(response.status).toBe(502);
+    expect((await json(response)).code).toBe("upstream_error");
+  });
+
+  it("honours short TTLs set through the vars", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid);
+    await seed(uuid, 2);
+    const vars = { CACHE_TTL_SECONDS: "1", CACHE_STALE_SECONDS: "5" };
+    const stale = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
+    expect(stale.headers.get("Cache-Status")).toMatch(STALE);
+    await seed(uuid, 7);
+    const expired = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
+    expect(expired.headers.get("Cache-Status")).toBe(MISS);
+  });
+});
+
+describe("not found", () => {
+  it("remembers a 404 so the next read does not call Frontpayment", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid("GONE");
+    const first = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect(first.status).toBe(404);
+    const second = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect(second.status).toBe(404);
+    expect((await json(second)).code).toBe("customer_not_found");
+    expect(second.headers.get("Cache-Status")).toMatch(HIT);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("asks again once NEGATIVE_CACHE_TTL_SECONDS has passed", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid("GONE");
+    await cache().writeNotFound(uuid, Date.now() - 2_000);
+    await putCustomer(uuid);
+    const response = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: { NEGATIVE_CACHE_TTL_SECONDS: "1" } });
+    expect(response.status).toBe(200);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("never caches an upstream error as a profile", async () => {
+    const { uuid, get } = await setup({ mode: "status", status: 500 });
+    expect((await get()).status).toBe(502);
+    expect(await env.CACHE.get(`customer:v1:${uuid}`)).toBeNull();
+    await putCustomer(uuid, { behaviour: { mode: "ok" } });
+    const response = await get();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Status")).toBe(MISS);
+  });
+});
+
+describe("coalescing", () => {
+  it("shares one upstream call among 30 concurrent misses", async () => {
+    const { uuid, get } = await setup({ mode: "slow", delayMs: 200 });
+    const answers = await Promise.all(Array.from({ length: 30 }, () => get()));
+    expect(answers.map((r) => r.status)).toEqual(Array(30).fill(200));
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("shares one failure too, and the next read tries again", async () => {
+    const { uuid, get } = await setup({ mode: "fail-then-ok", failures: 2, status: 500, delayMs: 100 });
+    const answers = await Promise.all(Array.from({ length: 5 }, () => get()));
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(502));
+    expect(await upstreamRequests(uuid)).toBe(2);
+    expect((await get()).status).toBe(200);
+  });
+});
+
+describe("conditional requests", () => {
+  it("answers 304 with no body for a matching If-None-Match, keeping the cache headers", async () => {
+    const { get } = await setup();
+    const first = await get();
+    const etag = first.headers.get("ETag")!;
+    const revalidated = await get({ headers: { "If-None-Match": etag } });
+    expect(revalidated.status).toBe(304);
+    expect(await revalidated.text()).toBe("");
+    expect(revalidated.headers.get("ETag")).toBe(etag);
+    expect(revalidated.headers.get("Cache-Status")).toMatch(HIT);
+    expect(revalidated.headers.get("Cache-Control")).toBe("private, no-cache");
+    expect(revalidated.headers.get("X-Request-Id")).toBeTruthy();
+  });
+
+  it("answers 200 with the new body when the profile changed", async () => {
+    const { uuid, get } = await setup();
+    const etag = (await get()).headers.get("ETag")!;
+    await seed(uuid, 10, "Renamed Customer");
+    const response = await get({ headers: { "If-None-Match": etag } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("ETag")).not.toBe(etag);
+    expect((await json(response)).name).toBe("Renamed Customer");
+  });
+
+  it("gives the addresses-only view its own ETag", async () => {
+    const { uuid, key } = await setup();
+    const full = await call(`/v1/customers/${uuid}`, withKey(key));
+    const narrow = await createKey({ scopes: ["addresses:read"] });
+    const addresses = await call(`/v1/customers/${uuid}`, withKey(narrow.key));
+    expect(addresses.headers.get("ETag")).not.toBe(full.headers.get("ETag"));
+  });
+});
+
+describe("purge", () => {
+  it("makes the next read go upstream, in every tier", async () => {
+    const { uuid, get } = await setup();
+    await get();
+    expect((await get()).headers.get("Cache-Status")).toMatch(HIT);
+    const purge = await call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() });
+    expect(purge.status).toBe(204);
+    expect(await env.CACHE.get(`customer:v1:${uuid}`)).toBeNull();
+    expect((await get()).headers.get("Cache-Status")).toBe(MISS);
+    expect(await upstreamRequests(uuid)).toBe(2);
+  });
+});

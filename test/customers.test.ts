@@ -1,0 +1,181 @@
+import { describe, expect, it } from "vitest";
+import { SEEDED } from "./support/frontpayment-emulator.ts";
+import { call, json, withKey } from "./helpers/app.ts";
+import { type Behaviour, emulatorStats, putCustomer, uniqueUuid, upstreamCustomer, upstreamRequests } from "./helpers/emulator.ts";
+import { createKey } from "./helpers/keys.ts";
+
+const fullKey = () => createKey({ name: "customers test", scopes: ["customers:read"] });
+
+describe("GET /v1/customers/{uuid}: the trimmed profile", () => {
+  it("answers the documented example customer exactly as SPEC §3 shows it", async () => {
+    const { key } = await fullKey();
+    const response = await call(`/v1/customers/${SEEDED.example}`, withKey(key));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(
+      JSON.stringify({
+        uuid: "CSRT1511414842",
+        type: "Private",
+        name: "Kari Nordmann",
+        email: "kari.nordmann@example.no",
+        phone: "+4700000000",
+        preferredLanguage: null,
+        status: "Active",
+        organizationId: null,
+        addresses: {
+          billing: { street: "Luramyrveien 65", zip: "4313", city: "Sandnes", country: "NO" },
+          shipping: { street: "Sjøhusbakken 42", zip: "4313", city: "Stavanger", country: "NO" },
+        },
+      }),
+    );
+  });
+
+  it("keeps a business customer's organizationId and drops its personal number", async () => {
+    const { key } = await fullKey();
+    const response = await call(`/v1/customers/${SEEDED.business}`, withKey(key));
+    const body = await json(response);
+    expect(response.status).toBe(200);
+    expect(body).toMatchObject({ type: "Business", organizationId: "987654321", preferredLanguage: "en" });
+    expect(body).not.toHaveProperty("personalNumber");
+    expect(JSON.stringify(body)).not.toContain("01017012345");
+  });
+
+  it("drops address uuids and keeps a null shipping address null", async () => {
+    const { key } = await fullKey();
+    const body = await json<{ addresses: Record<string, unknown> }>(
+      await call(`/v1/customers/${SEEDED.nullShipping}`, withKey(key)),
+    );
+    expect(body.addresses.shipping).toBeNull();
+    expect(Object.keys(body.addresses.billing as object)).toEqual(["street", "zip", "city", "country"]);
+  });
+
+  it("answers phone null when msisdn is empty", async () => {
+    const { key } = await fullKey();
+    const body = await json(await call(`/v1/customers/${SEEDED.emptyMsisdn}`, withKey(key)));
+    expect(body.phone).toBeNull();
+  });
+
+  it("answers phone null when countryCode is missing", async () => {
+    const { key } = await fullKey();
+    const uuid = uniqueUuid();
+    const data = upstreamCustomer(uuid);
+    delete (data as Partial<typeof data>).countryCode;
+    await putCustomer(uuid, { data });
+    const body = await json(await call(`/v1/customers/${uuid}`, withKey(key)));
+    expect(body.phone).toBeNull();
+  });
+
+  it("sends the SPEC's headers on a customer answer", async () => {
+    const { key } = await fullKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid);
+    const response = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+    expect(response.headers.get("Cache-Control")).toBe("private, no-cache");
+    expect(response.headers.get("ETag")).toMatch(/^"[^"]+"$/);
+    expect(response.headers.get("Cache-Status")).toBe("customer-edge; fwd=miss; stored");
+    expect(response.headers.get("X-Request-Id")).toMatch(/^[\w-]{8,64}$/);
+    expect(response.headers.get("Server-Timing")).toMatch(/upstream;dur=\d/);
+    expect(response.headers.get("X-Powered-By")).toBeNull();
+  });
+
+  it("builds the upstream call from the validated uuid with the merchant token", async () => {
+    const { key } = await fullKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid);
+    expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(200);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+});
+
+describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cached", () => {
+  const cases: { name: string; behaviour: Behaviour; status: number; code: string; attempts: number }[] = [
+    { name: "a 500", behaviour: { mode: "status", status: 500 }, status: 502, code: "upstream_error", attempts: 2 },
+    { name: "the documented 510", behaviour: { mode: "status", status: 510 }, status: 502, code: "upstream_error", attempts: 2 },
+    { name: "a 503", behaviour: { mode: "status", status: 503 }, status: 502, code: "upstream_error", attempts: 2 },
+    { name: "an HTML error page", behaviour: { mode: "html" }, status: 502, code: "upstream_error", attempts: 2 },
+    { name: "malformed JSON", behaviour: { mode: "malformed" }, status: 502, code: "upstream_error", attempts: 1 },
+    { name: "a body violating the schema", behaviour: { mode: "schema" }, status: 502, code: "upstream_error", attempts: 1 },
+    { name: "a redirect", behaviour: { mode: "redirect" }, status: 502, code: "upstream_error", attempts: 1 },
+    { name: "a dropped connection", behaviour: { mode: "drop" }, status: 502, code: "upstream_error", attempts: 2 },
+    { name: "a 401 (our token is wrong)", behaviour: { mode: "status", status: 401 }, status: 502, code: "upstream_error", attempts: 1 },
+    { name: "a 403", behaviour: { mode: "status", status: 403 }, status: 502, code: "upstream_error", attempts: 1 },
+    { name: "an undocumented 400", behaviour: { mode: "status", status: 400 }, status: 502, code: "upstream_error", attempts: 1 },
+    { name: "an answer slower than the budget", behaviour: { mode: "slow", delayMs: 4_000 }, status: 504, code: "upstream_timeout", attempts: 1 },
+  ];
+
+  for (const { name, behaviour, status, code, attempts } of cases) {
+    it(`answers ${status} ${code} for ${name}, after ${attempts} attempt(s)`, async () => {
+      const { key } = await fullKey();
+      const uuid = uniqueUuid();
+      await putCustomer(uuid, { behaviour });
+      const response = await call(`/v1/customers/${uuid}`, withKey(key));
+      expect(response.status).toBe(status);
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
+      const body = await json(response);
+      expect(body.code).toBe(code);
+      expect(await upstreamRequests(uuid)).toBe(attempts);
+    });
+  }
+
+  it("never follows a redirect, so the token cannot travel to another URL", async () => {
+    const { key } = await fullKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid, { behaviour: { mode: "redirect" } });
+    const before = (await emulatorStats()).redirectsFollowed;
+    expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(502);
+    expect((await emulatorStats()).redirectsFollowed).toBe(before);
+  });
+
+  it("retries once after a 5xx and serves the second answer", async () => {
+    const { key } = await fullKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid, { behaviour: { mode: "fail-then-ok", failures: 1, status: 500 } });
+    const response = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect(response.status).toBe(200);
+    expect(await upstreamRequests(uuid)).toBe(2);
+  });
+
+  it("does not retry when the budget is nearly spent", async () => {
+    const { key } = await fullKey();
+    const uuid = uniqueUuid();
+    // The first answer takes ~1.45 s of a 1.5 s budget: too little is left to try again.
+    await putCustomer(uuid, { behaviour: { mode: "fail-then-ok", failures: 1, status: 500, delayMs: 1_450 } });
+    const response = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect([502, 504]).toContain(response.status);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("answers 404 customer_not_found for Frontpayment's documented 404", async () => {
+    const { key } = await fullKey();
+    const response = await call(`/v1/customers/${uniqueUuid("NOSUCH")}`, withKey(key));
+    expect(response.status).toBe(404);
+    expect((await json(response)).code).toBe("customer_not_found");
+  });
+
+  it("answers 502 when the base URL points at something that is not Frontpayment", async () => {
+    const { key } = await fullKey();
+    const response = await call(`/v1/customers/${uniqueUuid()}`, {
+      ...withKey(key),
+      vars: { FRONTPAYMENT_BASE_URL: "http://127.0.0.1:9" },
+    });
+    expect(response.status).toBe(502);
+    expect((await json(response)).code).toBe("upstream_error");
+  });
+
+  it("logs a distinct, alertable line when Frontpayment rejects the token", async () => {
+    const { key } = await fullKey();
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => {
+      logged.push(args.map(String).join(" "));
+      original(...args);
+    };
+    try {
+      await call(`/v1/customers/${uniqueUuid()}`, { ...withKey(key), vars: { FRONTPAYMENT_TOKEN: "not-the-right-token" } });
+    } finally {
+      console.error = original;
+    }
+    expect(logged.some((line) => line.includes('"alert":"frontpayment_token_rejected"'))).toBe(true);
+    expect(logged.join("\n")).not.toContain("not-the-right-token");
+  });
+});

@@ -1,0 +1,43 @@
+import { afterAll, expect, vi } from "vitest";
+import { PERSONAL_NUMBERS } from "../support/frontpayment-emulator.ts";
+import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN } from "../support/constants.ts";
+import { answers } from "./app.ts";
+import { createdKeys } from "./keys.ts";
+import { TEST_PERSONAL_NUMBER } from "./emulator.ts";
+
+/**
+ * Registered for every test file (vitest `setupFiles`): after the file's tests, every answer
+ * they produced and every line the Worker logged is searched for the secrets and personal data
+ * that must never leave it. The one answer allowed to hold a key is the one that created it.
+ */
+const logLines: string[] = [];
+for (const method of ["log", "info", "warn", "error", "debug"] as const) {
+  const original = console[method].bind(console);
+  vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+    logLines.push(args.map(String).join(" "));
+    original(...args);
+  });
+}
+
+afterAll(() => {
+  const secrets = [
+    TEST_FRONTPAYMENT_TOKEN,
+    TEST_ADMIN_TOKEN,
+    TEST_PERSONAL_NUMBER,
+    ...PERSONAL_NUMBERS,
+    ...createdKeys.map(({ key }) => key),
+  ];
+  const leaks: string[] = [];
+  for (const answer of answers) {
+    const isKeyCreation = answer.url === "/admin/keys" && answer.status === 201;
+    const text = `${answer.headers.map(([name, value]) => `${name}: ${value}`).join("\n")}\n${answer.body}`;
+    for (const secret of secrets) {
+      const allowed = isKeyCreation && createdKeys.some(({ key }) => key === secret && answer.body.includes(key));
+      if (text.includes(secret) && !allowed) leaks.push(`${answer.url} (${answer.status}) contains a secret`);
+    }
+  }
+  for (const line of logLines) {
+    for (const secret of secrets) if (line.includes(secret)) leaks.push(`log line contains a secret: ${line.slice(0, 80)}`);
+  }
+  expect(leaks).toEqual([]);
+});

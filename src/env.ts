@@ -1,5 +1,6 @@
 import { z } from "zod/mini";
 import type { ApiKeyRecord } from "./keys/key-record.ts";
+import { ApiError } from "./lib/errors.ts";
 
 /** Parsed, validated configuration: numbers are numbers, secrets present or named missing. */
 export interface Config {
@@ -75,4 +76,11 @@ function parseConfig(env: Env): ConfigResult {
       upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
     },
   };
+}
+
+/** The config, or a 503 `not_configured` naming the vars at fault (never their values). */
+export function requireConfig(env: Env): Config {
+  const result = readConfig(env);
+  if (!result.ok) throw new ApiError("not_configured", `The service is misconfigured: ${result.problems.join("; ")}.`);
+  return result.config;
 }

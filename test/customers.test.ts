@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SEEDED } from "./support/frontpayment-emulator.ts";
+import { SEEDED } from "./support/seed-customers.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { type Behaviour, emulatorStats, putCustomer, uniqueUuid, upstreamCustomer, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";

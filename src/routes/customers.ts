@@ -8,7 +8,7 @@ import { CustomerService } from "../customers/customer-service.ts";
 import { FrontpaymentClient } from "../customers/frontpayment-client.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { addressesOnly } from "../customers/trim.ts";
-import { type AppEnv, readConfig } from "../env.ts";
+import { type AppEnv, requireConfig } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
 import { defineOperation, honoPath } from "../lib/openapi.ts";
 import { problemHook } from "../lib/validation.ts";
@@ -87,10 +87,8 @@ export const customerRoutes = new Hono<AppEnv>().get(
 );
 
 function customerService(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): CustomerService {
-  const configured = readConfig(env);
-  if (!configured.ok) throw new ApiError("not_configured", "The service is not configured correctly.");
-  if (!env.FRONTPAYMENT_TOKEN) throw new ApiError("not_configured", "The Frontpayment token is not configured.");
-  const { config } = configured;
+  const config = requireConfig(env);
+  if (!env.FRONTPAYMENT_TOKEN) throw new ApiError("not_configured", "The service is misconfigured: FRONTPAYMENT_TOKEN is not set.");
   return new CustomerService(
     new CustomerCache(env.CACHE, config),
     new FrontpaymentClient(config.baseUrl, env.FRONTPAYMENT_TOKEN, config.upstreamTimeoutMs),

@@ -9,8 +9,8 @@ export const ORIGIN = "https://edge.test";
 export const answers: { url: string; status: number; headers: [string, string][]; body: string }[] = [];
 
 export interface CallOptions extends RequestInit {
-  /** Vars to override for this call only, e.g. `{ CACHE_TTL_SECONDS: "1" }`. */
-  vars?: Partial<Record<keyof Env, string | undefined>>;
+  /** Vars (or bindings) to override for this call only, e.g. `{ CACHE_TTL_SECONDS: "1" }`. */
+  vars?: { [K in keyof Env]?: Env[K] | undefined };
   /** Wait for `waitUntil` work (background revalidation, KV writes) before returning. */
   settle?: boolean;
 }
@@ -34,13 +34,14 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
 
 const envCache = new Map<string, Env>();
 
-/** A copy of the test env with some vars changed; cached so config parsing stays per-env. */
+/** A copy of the test env with some vars changed; plain vars are cached per set of values. */
 function withVars(vars: NonNullable<CallOptions["vars"]>): Env {
-  const id = JSON.stringify(vars);
-  let copy = envCache.get(id);
+  const onlyStrings = Object.values(vars).every((value) => value === undefined || typeof value === "string");
+  const id = onlyStrings ? JSON.stringify(vars, (_, value) => (value === undefined ? null : value)) : undefined;
+  let copy = id === undefined ? undefined : envCache.get(id);
   if (!copy) {
-    copy = Object.assign(Object.create(null), pickBindings(), vars) as Env;
-    envCache.set(id, copy);
+    copy = Object.assign(pickBindings(), vars) as Env;
+    if (id !== undefined) envCache.set(id, copy);
   }
   return copy;
 }

@@ -1,5 +1,5 @@
 import { afterAll, expect, vi } from "vitest";
-import { PERSONAL_NUMBERS } from "../support/frontpayment-emulator.ts";
+import { PERSONAL_NUMBERS } from "../support/seed-customers.ts";
 import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN } from "../support/constants.ts";
 import { answers } from "./app.ts";
 import { createdKeys } from "./keys.ts";

@@ -1,6 +1,0 @@
-declare module "vitest" {
-  interface ProvidedContext {
-    emulatorUrl: string;
-  }
-}
-export {};

@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { ERRORS } from "../src/lib/errors.ts";
+import { call, json, withKey } from "./helpers/app.ts";
+import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
+import { createKey } from "./helpers/keys.ts";
+
+/** SPEC §4's table, copied by hand: the contract the code must keep. */
+const SPEC_ERRORS: [number, string][] = [
+  [400, "invalid_customer_uuid"],
+  [400, "invalid_request"],
+  [401, "unauthorized"],
+  [403, "forbidden"],
+  [404, "customer_not_found"],
+  [404, "not_found"],
+  [405, "method_not_allowed"],
+  [429, "rate_limited"],
+  [502, "upstream_error"],
+  [503, "not_configured"],
+  [504, "upstream_timeout"],
+  [500, "internal_error"],
+];
+
+describe("the error table", () => {
+  it.each(SPEC_ERRORS)("maps %i to %s as SPEC §4 says", (status, code) => {
+    expect(ERRORS[code as keyof typeof ERRORS]?.status).toBe(status);
+  });
+
+  it("adds only one code beyond the SPEC's, for Frontpayment's budget running out", () => {
+    const extra = Object.keys(ERRORS).filter((code) => !SPEC_ERRORS.some(([, spec]) => spec === code));
+    expect(extra).toEqual(["upstream_busy"]);
+    expect(ERRORS.upstream_busy.status).toBe(503);
+  });
+});
+
+describe("problem+json answers", () => {
+  it("answers an unknown route with 404 not_found and every field of RFC 9457 plus code and requestId", async () => {
+    const response = await call("/no/such/route", { headers: { "X-Request-Id": "trace-abc-123" } });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
+    expect(response.headers.get("X-Request-Id")).toBe("trace-abc-123");
+    expect(await json(response)).toEqual({
+      type: "urn:customer-edge:problem:not_found",
+      title: "Not found",
+      status: 404,
+      detail: expect.any(String),
+      code: "not_found",
+      requestId: "trace-abc-123",
+    });
+  });
+
+  it("answers a wrong method on a known path with 405 and Allow", async () => {
+    const response = await call("/healthz", { method: "POST" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("GET, HEAD");
+    expect((await json(response)).code).toBe("method_not_allowed");
+  });
+
+  it("answers 500 internal_error without any detail of what broke", async () => {
+    const { key } = await createKey();
+    const broken = {
+      get: () => Promise.reject(new Error("kv exploded: secret-internal-detail")),
+    } as unknown as KVNamespace;
+    const response = await call(`/v1/customers/${uniqueUuid()}`, { ...withKey(key), vars: { CACHE: broken } });
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text).code).toBe("internal_error");
+    expect(text).not.toContain("secret-internal-detail");
+    expect(text).not.toContain("at ");
+  });
+});
+
+describe("configuration", () => {
+  it("answers 503 not_configured when FRONTPAYMENT_TOKEN is missing, without calling upstream", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid);
+    const response = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: { FRONTPAYMENT_TOKEN: undefined } });
+    expect(response.status).toBe(503);
+    const body = await json(response);
+    expect(body.code).toBe("not_configured");
+    expect(body.detail).toContain("FRONTPAYMENT_TOKEN");
+    expect(await upstreamRequests(uuid)).toBe(0);
+  });
+
+  const badVars: [string, string][] = [
+    ["CACHE_TTL_SECONDS", "0"],
+    ["CACHE_TTL_SECONDS", "abc"],
+    ["CACHE_STALE_SECONDS", "-5"],
+    ["NEGATIVE_CACHE_TTL_SECONDS", "1.5"],
+    ["UPSTREAM_TIMEOUT_MS", ""],
+    ["FRONTPAYMENT_BASE_URL", "not a url"],
+    ["FRONTPAYMENT_BASE_URL", "ftp://demo-api.frontpayment.no"],
+  ];
+  it.each(badVars)("answers 503 not_configured when %s is %j, naming the var but not its value", async (name, value) => {
+    const { key } = await createKey();
+    const response = await call(`/v1/customers/${uniqueUuid()}`, { ...withKey(key), vars: { [name]: value } });
+    expect(response.status).toBe(503);
+    const body = await json(response);
+    expect(body.code).toBe("not_configured");
+    expect(body.detail).toContain(name);
+    if (value) expect(body.detail).not.toContain(value);
+  });
+
+  it("uses the SPEC's defaults when the vars are absent", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid);
+    const vars = { CACHE_TTL_SECONDS: undefined, CACHE_STALE_SECONDS: undefined, UPSTREAM_TIMEOUT_MS: undefined };
+    await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
+    const hit = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
+    expect(hit.headers.get("Cache-Status")).toMatch(/^customer-edge; hit; ttl=(29\d|300)$/);
+  });
+});
+
+describe("request ids", () => {
+  it("echoes a safe inbound X-Request-Id", async () => {
+    const response = await call("/healthz", { headers: { "X-Request-Id": "abc_DEF-123=" } });
+    expect(response.headers.get("X-Request-Id")).toBe("abc_DEF-123=");
+  });
+
+  it.each([
+    ["too long", "a".repeat(65)],
+    ["unsafe characters", "abc def<script>"],
+  ])("replaces an inbound id that is %s", async (_, inbound) => {
+    const response = await call("/healthz", { headers: { "X-Request-Id": inbound } });
+    const id = response.headers.get("X-Request-Id");
+    expect(id).toBeTruthy();
+    expect(id).not.toBe(inbound);
+  });
+
+  it("puts an X-Request-Id on every kind of answer", async () => {
+    const answers = await Promise.all([
+      call("/healthz"),
+      call("/nowhere"),
+      call("/healthz", { method: "DELETE" }),
+      call("/v1/customers/X"),
+      call("/admin/keys"),
+      call("/openapi.json"),
+    ]);
+    for (const response of answers) expect(response.headers.get("X-Request-Id")).toMatch(/\S{8,}/);
+  });
+});
+
+describe("GET /healthz", () => {
+  it("answers ok without a key or an upstream call", async () => {
+    const response = await call("/healthz");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  it("carries security headers and no framework banner", async () => {
+    const response = await call("/healthz");
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(response.headers.get("Content-Security-Policy")).toContain("default-src 'none'");
+    expect(response.headers.get("Strict-Transport-Security")).toMatch(/max-age=\d+/);
+    expect(response.headers.get("X-Powered-By")).toBeNull();
+    expect(response.headers.get("Server")).toBeNull();
+  });
+});

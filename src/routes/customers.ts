@@ -10,7 +10,7 @@ import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/sch
 import { addressesOnly } from "../customers/trim.ts";
 import { type AppEnv, requireConfig } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
-import { defineOperation, honoPath } from "../lib/openapi.ts";
+import { defineOperation } from "../lib/openapi.ts";
 import { problemHook } from "../lib/validation.ts";
 import { apiKeyAuth } from "../middleware/api-key.ts";
 import { rateLimit } from "../middleware/rate-limit.ts";
@@ -49,42 +49,49 @@ export const getCustomer = defineOperation({
 /** Headers a 304 keeps besides RFC 9110's list, so it still says how it was served. */
 const RETAINED_ON_304 = [...RETAINED_304_HEADERS, "cache-status", "x-request-id", "ratelimit-policy"];
 
+const invalidUuid = () => new ApiError("invalid_customer_uuid", "uuid: must be 1 to 64 letters or digits");
+
 /**
  * SPEC §3 refuses percent escapes outright; the router has already decoded the path, so the
  * raw URL is checked (`%41` would otherwise pass as `A`).
  */
 const rejectEscapedUuid = createMiddleware<AppEnv>(async function rejectEscapedUuid(c, next) {
-  const raw = new URL(c.req.url).pathname.slice("/v1/customers/".length);
-  if (raw.includes("%")) throw new ApiError("invalid_customer_uuid", "uuid: must be 1 to 64 letters or digits");
+  if (new URL(c.req.url).pathname.slice("/v1/customers/".length).includes("%")) throw invalidUuid();
   await next();
 });
 
-export const customerRoutes = new Hono<AppEnv>().get(
-  // `{.*}` so that slashes and empty ids reach the validator (400) instead of a 404.
-  `${honoPath("/v1/customers")}/:uuid{.*}`,
-  apiKeyAuth(["customers:read", "addresses:read"]),
-  rateLimit(),
-  rejectEscapedUuid,
-  sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid")),
-  etag({ retainedHeaders: RETAINED_ON_304 }),
-  async (c) => {
-    const { uuid } = c.req.valid("param");
-    const lookup = await customerService(c.env, c.executionCtx).get(uuid);
-    setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
-    if (lookup.upstream) {
-      c.set("upstreamStatus", lookup.upstream.status);
-      c.set("upstreamMs", lookup.upstream.durationMs);
-      setMetric(c, "upstream", lookup.upstream.durationMs, "Frontpayment");
-    }
-    const headers = {
-      "Content-Type": "application/json; charset=utf-8",
-      "Cache-Control": "private, no-cache",
-      "Cache-Status": lookup.cacheStatus,
-    };
-    if (c.var.apiKey.scopes.includes("customers:read")) return c.json(lookup.customer, 200, headers);
-    return c.json(addressesOnly(lookup.customer), 200, headers);
-  },
-);
+const readScopes = ["customers:read", "addresses:read"] as const;
+
+export const customerRoutes = new Hono<AppEnv>()
+  .get(
+    "/v1/customers/:uuid",
+    apiKeyAuth(readScopes),
+    rateLimit(),
+    rejectEscapedUuid,
+    sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid")),
+    etag({ retainedHeaders: RETAINED_ON_304 }),
+    async (c) => {
+      const { uuid } = c.req.valid("param");
+      const lookup = await customerService(c.env, c.executionCtx).get(uuid);
+      setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
+      if (lookup.upstream) {
+        c.set("upstreamStatus", lookup.upstream.status);
+        c.set("upstreamMs", lookup.upstream.durationMs);
+        setMetric(c, "upstream", lookup.upstream.durationMs, "Frontpayment");
+      }
+      const headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "Cache-Control": "private, no-cache",
+        "Cache-Status": lookup.cacheStatus,
+      };
+      if (c.var.apiKey.scopes.includes("customers:read")) return c.json(lookup.customer, 200, headers);
+      return c.json(addressesOnly(lookup.customer), 200, headers);
+    },
+  )
+  // An empty id or one with slashes is still a (bad) customer id, not an unknown route.
+  .get("/v1/customers/*", apiKeyAuth(readScopes), rateLimit(), () => {
+    throw invalidUuid();
+  });
 
 function customerService(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): CustomerService {
   const config = requireConfig(env);

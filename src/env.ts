@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { ApiKeyRecord } from "./keys/key-record.ts";
 import { ApiError } from "./lib/errors.ts";
 

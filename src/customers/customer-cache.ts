@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import type { Config } from "../env.ts";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { Customer } from "./schemas.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { type Customer, UpstreamFound } from "./schemas.ts";
 import { trimCustomer } from "./trim.ts";
 

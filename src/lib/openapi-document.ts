@@ -1,4 +1,4 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
 import { ERROR_CODES, type ErrorCode, problemBody } from "./errors.ts";
 import type { Operation, ResponseSpec } from "./openapi.ts";
 
@@ -39,10 +39,10 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
     paths[operation.path] ??= {};
     paths[operation.path]![operation.method] = describeOperation(operation);
   }
-  const { schemas } = z.toJSONSchema(z.globalRegistry, { uri, target: "draft-2020-12" }) as {
+  const { schemas: registered } = z.toJSONSchema(z.globalRegistry, { uri, target: "draft-2020-12" }) as {
     schemas: Record<string, Record<string, unknown>>;
   };
-  for (const schema of Object.values(schemas)) delete schema.$schema;
+  const schemas = referencedOnly(registered, paths);
   return {
     openapi: "3.1.0",
     info: {
@@ -67,6 +67,31 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
       },
     },
   };
+}
+
+/**
+ * The global registry holds every schema any imported module registered (admin ones too);
+ * the document keeps only those its paths reach, so it is the same whoever builds it.
+ */
+function referencedOnly(registered: Record<string, Record<string, unknown>>, paths: object) {
+  const kept: Record<string, Record<string, unknown>> = {};
+  const pending = [...refsIn(paths)];
+  for (let id = pending.pop(); id !== undefined; id = pending.pop()) {
+    const schema = registered[id];
+    if (!schema || kept[id]) continue;
+    const { $schema: _schema, $id: _id, ...rest } = schema;
+    kept[id] = rest;
+    pending.push(...refsIn(rest));
+  }
+  return Object.fromEntries(Object.keys(kept).sort().map((id) => [id, kept[id]!]));
+}
+
+function refsIn(value: unknown): string[] {
+  const prefix = uri("");
+  return [...JSON.stringify(value).matchAll(/"\$ref":"([^"]+)"/g)]
+    .map((match) => match[1]!)
+    .filter((ref) => ref.startsWith(prefix))
+    .map((ref) => ref.slice(prefix.length));
 }
 
 function describeOperation(operation: Operation) {

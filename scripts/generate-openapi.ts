@@ -1,0 +1,27 @@
+/**
+ * Writes src/openapi.generated.json from the route descriptors' zod schemas.
+ *
+ *   npm run openapi           # regenerate after changing a route or schema
+ *   npm run openapi -- --check  # exit 1 when the committed file is out of date (CI)
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { openApiDocument } from "../src/openapi-spec.ts";
+
+const target = fileURLToPath(new URL("../src/openapi.generated.json", import.meta.url));
+const generated = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
+
+if (process.argv.includes("--check")) {
+  let current = "";
+  try {
+    current = readFileSync(target, "utf8");
+  } catch {}
+  if (current !== generated) {
+    console.error("src/openapi.generated.json is out of date: run `npm run openapi`");
+    process.exit(1);
+  }
+  console.log("src/openapi.generated.json is up to date");
+} else {
+  writeFileSync(target, generated);
+  console.log("wrote src/openapi.generated.json");
+}

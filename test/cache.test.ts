@@ -1,40 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CustomerCache } from "../src/customers/customer-cache.ts";
-import type { Customer } from "../src/customers/schemas.ts";
-import { readConfig } from "../src/env.ts";
 import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
+import { customerCache, seedCache } from "./helpers/cache.ts";
 import { type Behaviour, putCustomer, TEST_PERSONAL_NUMBER, uniqueUuid, upstreamCustomer, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
 
 const HIT = /^customer-edge; hit; ttl=(\d+)$/;
 const MISS = "customer-edge; fwd=miss; stored";
 const STALE = /^customer-edge; hit; ttl=(-\d+); detail=stale$/;
-
-function cache(): CustomerCache {
-  const result = readConfig(env);
-  if (!result.ok) throw new Error("test env is misconfigured");
-  return new CustomerCache(env.CACHE, result.config);
-}
-
-function cachedCustomer(uuid: string, name = "Cached Name"): Customer {
-  return {
-    uuid,
-    type: "Private",
-    name,
-    email: "cached@example.no",
-    phone: "+4711111111",
-    preferredLanguage: null,
-    status: "Active",
-    organizationId: null,
-    addresses: { billing: null, shipping: null },
-  };
-}
-
-/** Writes a copy fetched `ageSeconds` ago (memory tier included: it is already expired there). */
-async function seed(uuid: string, ageSeconds: number, name?: string): Promise<void> {
-  await cache().write(uuid, cachedCustomer(uuid, name), Date.now() - ageSeconds * 1000);
-}
 
 async function setup(behaviour?: Behaviour) {
   const { key } = await createKey({ name: "cache test" });
@@ -60,7 +33,7 @@ describe("fresh copies", () => {
 
   it("serves a copy found only in KV (memory tier cold) without calling Frontpayment", async () => {
     const { uuid, get } = await setup();
-    await seed(uuid, 100);
+    await seedCache(uuid, 100);
     const response = await get();
     expect(response.headers.get("Cache-Status")).toBe("customer-edge; hit; ttl=199");
     expect((await json(response)).name).toBe("Cached Name");
@@ -102,7 +75,7 @@ describe("fresh copies", () => {
 describe("stale copies", () => {
   it("serves a stale copy at once and revalidates it exactly once in the background", async () => {
     const { uuid, get } = await setup({ mode: "slow", delayMs: 300 });
-    await seed(uuid, 400);
+    await seedCache(uuid, 400);
     const answers = await Promise.all(Array.from({ length: 10 }, () => get()));
     for (const response of answers) {
       expect(response.status).toBe(200);
@@ -127,7 +100,7 @@ describe("stale copies", () => {
   for (const { name, behaviour } of failures) {
     it(`keeps serving the stale copy when Frontpayment answers ${name}`, async () => {
       const { uuid, get } = await setup(behaviour);
-      await seed(uuid, 400);
+      await seedCache(uuid, 400);
       const first = await get();
       expect(first.status).toBe(200);
       expect(first.headers.get("Cache-Status")).toMatch(STALE);
@@ -141,7 +114,7 @@ describe("stale copies", () => {
 
   it("treats a copy older than the stale window as a miss", async () => {
     const { uuid, get } = await setup({ mode: "status", status: 510 });
-    await seed(uuid, 300 + 86_400 + 10);
+    await seedCache(uuid, 300 + 86_400 + 10);
     const response = await get();
     expect(response.status).toBe(502);
     expect((await json(response)).code).toBe("upstream_error");
@@ -151,11 +124,11 @@ describe("stale copies", () => {
     const { key } = await createKey();
     const uuid = uniqueUuid();
     await putCustomer(uuid);
-    await seed(uuid, 2);
+    await seedCache(uuid, 2);
     const vars = { CACHE_TTL_SECONDS: "1", CACHE_STALE_SECONDS: "5" };
     const stale = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
     expect(stale.headers.get("Cache-Status")).toMatch(STALE);
-    await seed(uuid, 7);
+    await seedCache(uuid, 7);
     const expired = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
     expect(expired.headers.get("Cache-Status")).toBe(MISS);
   });
@@ -177,7 +150,7 @@ describe("not found", () => {
   it("asks again once NEGATIVE_CACHE_TTL_SECONDS has passed", async () => {
     const { key } = await createKey();
     const uuid = uniqueUuid("GONE");
-    await cache().writeNotFound(uuid, Date.now() - 2_000);
+    await customerCache().writeNotFound(uuid, Date.now() - 2_000);
     await putCustomer(uuid);
     const response = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: { NEGATIVE_CACHE_TTL_SECONDS: "1" } });
     expect(response.status).toBe(200);
@@ -229,7 +202,7 @@ describe("conditional requests", () => {
   it("answers 200 with the new body when the profile changed", async () => {
     const { uuid, get } = await setup();
     const etag = (await get()).headers.get("ETag")!;
-    await seed(uuid, 10, "Renamed Customer");
+    await seedCache(uuid, 10, "Renamed Customer");
     const response = await get({ headers: { "If-None-Match": etag } });
     expect(response.status).toBe(200);
     expect(response.headers.get("ETag")).not.toBe(etag);

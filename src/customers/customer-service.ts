@@ -2,7 +2,7 @@ import { ApiError } from "../lib/errors.ts";
 import type { CustomerCache } from "./customer-cache.ts";
 import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
 import type { Customer } from "./schemas.ts";
-import { noteRateLimitRemaining, upstreamRetryAfter, withUpstreamSlot } from "./upstream-guard.ts";
+import { noteUpstreamBudget, upstreamRetryAfter, withUpstreamSlot } from "./upstream-guard.ts";
 
 /** How an answer was produced: becomes `Cache-Status`, `Server-Timing` and the access log. */
 export interface Lookup {
@@ -92,27 +92,29 @@ export class CustomerService {
   }
 
   async #fetchAndStore(uuid: string): Promise<Fetched> {
-    const retryAfter = upstreamRetryAfter();
-    if (retryAfter > 0) {
-      throw new ApiError("upstream_busy", "Frontpayment is near its request limit; retry later.", {
-        "Retry-After": String(retryAfter),
-      });
-    }
+    if (upstreamRetryAfter() > 0) throw busy();
     try {
       const call = await withUpstreamSlot(() => this.#client.getCustomer(uuid));
-      noteRateLimitRemaining(call.rateLimitRemaining);
+      noteUpstreamBudget(call.budget);
       const { answer } = call;
       const stored = answer.found ? this.#cache.write(uuid, answer.customer) : this.#cache.writeNotFound(uuid);
       this.#waitUntil(stored.catch((error) => logCacheWriteFailure(error)));
       return { answer, durationMs: call.durationMs };
     } catch (error) {
+      if (error instanceof UpstreamError && error.budget) noteUpstreamBudget(error.budget);
       throw toApiError(error);
     }
   }
 }
 
+const busy = () =>
+  new ApiError("upstream_busy", "Frontpayment is near its request limit; retry later.", {
+    "Retry-After": String(Math.max(1, upstreamRetryAfter())),
+  });
+
 function toApiError(error: unknown): unknown {
   if (!(error instanceof UpstreamError)) return error;
+  if (error.failure === "throttled") return busy();
   if (error.failure === "timeout") {
     return new ApiError("upstream_timeout", "Frontpayment did not answer in time.");
   }

@@ -1,23 +1,27 @@
 import * as z from "zod/mini";
 import { type Customer, UpstreamFound } from "./schemas.ts";
 import { trimCustomer } from "./trim.ts";
+import type { UpstreamBudget } from "./upstream-guard.ts";
 
 export type UpstreamFailure =
   | "timeout" // the whole budget ran out
   | "unavailable" // network error, 5xx or 510 (after the one retry)
   | "unauthorized" // 401/403: our FRONTPAYMENT_TOKEN is wrong or expired
+  | "throttled" // 429: Frontpayment's rate budget for our token is spent
   | "bad_response"; // redirect, unexpected status, not JSON, or not the documented schema
 
 /** Why the upstream call failed. Carries no upstream body: nothing of it may reach a caller. */
 export class UpstreamError extends Error {
   readonly failure: UpstreamFailure;
   readonly status: number | undefined;
+  readonly budget: UpstreamBudget | undefined;
 
-  constructor(failure: UpstreamFailure, status?: number) {
+  constructor(failure: UpstreamFailure, status?: number, budget?: UpstreamBudget) {
     super(`Frontpayment call failed: ${failure}${status ? ` (HTTP ${status})` : ""}`);
     this.name = "UpstreamError";
     this.failure = failure;
     this.status = status;
+    this.budget = budget;
   }
 }
 
@@ -29,8 +33,8 @@ export interface UpstreamCall {
   answer: UpstreamAnswer;
   /** Wall time of the whole call, retries included. */
   durationMs: number;
-  /** Frontpayment's `x-ratelimit-remaining`, when it sent one. */
-  rateLimitRemaining: number | undefined;
+  /** Frontpayment's `x-ratelimit-remaining` / `x-ratelimit-reset`, when it sent them. */
+  budget: UpstreamBudget;
 }
 
 /** Below this much budget a retry could not finish anyway. */
@@ -84,21 +88,32 @@ export class FrontpaymentClient {
     } catch (error) {
       throw new UpstreamError(isTimeout(error, signal) ? "timeout" : "unavailable");
     }
-    const remainingHeader = response.headers.get("x-ratelimit-remaining");
-    const rateLimitRemaining = remainingHeader === null ? undefined : Number.parseInt(remainingHeader, 10);
+    const budget = {
+      remaining: numberHeader(response.headers, "x-ratelimit-remaining"),
+      reset: numberHeader(response.headers, "x-ratelimit-reset"),
+    };
     const status = response.status;
     if (status === 200) {
       const customer = parseFound(text);
       if (!customer) throw new UpstreamError("bad_response", status);
-      return { answer: { found: true, customer, status }, rateLimitRemaining };
+      return { answer: { found: true, customer, status }, budget };
     }
     if (status === 404 && isDocumentedNotFound(text)) {
-      return { answer: { found: false, status }, rateLimitRemaining };
+      return { answer: { found: false, status }, budget };
+    }
+    if (status === 429) {
+      const reset = numberHeader(response.headers, "retry-after") ?? budget.reset;
+      throw new UpstreamError("throttled", status, { remaining: 0, reset });
     }
     if (status === 401 || status === 403) throw new UpstreamError("unauthorized", status);
     if (status >= 500) throw new UpstreamError("unavailable", status);
     throw new UpstreamError("bad_response", status);
   }
+}
+
+function numberHeader(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  return value === null ? undefined : Number.parseInt(value, 10);
 }
 
 function isTimeout(error: unknown, signal: AbortSignal): boolean {

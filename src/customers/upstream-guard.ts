@@ -4,13 +4,15 @@
  * - At most MAX_CONCURRENT upstream calls at once per isolate; more would only queue at
  *   Frontpayment and time out together.
  * - When Frontpayment says (`x-ratelimit-remaining`) that its budget is nearly spent, new
- *   calls pause for COOL_DOWN_MS: stale copies are served, misses get 503 with Retry-After.
+ *   calls pause until its `x-ratelimit-reset` (seconds, or an epoch time; at most MAX_PAUSE_MS)
+ *   or for DEFAULT_PAUSE_MS: stale copies are served, misses get 503 with Retry-After.
  *
  * Module state, bounded by its nature (one counter, one timestamp); it resets with the isolate.
  */
 export const MAX_CONCURRENT = 32;
 export const LOW_REMAINING = 5;
-export const COOL_DOWN_MS = 10_000;
+export const DEFAULT_PAUSE_MS = 10_000;
+export const MAX_PAUSE_MS = 60_000;
 
 let inFlight = 0;
 let pausedUntil = 0;
@@ -31,8 +33,19 @@ export async function withUpstreamSlot<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function noteRateLimitRemaining(remaining: number | undefined, now = Date.now()): void {
-  if (remaining !== undefined && Number.isFinite(remaining) && remaining <= LOW_REMAINING) {
-    pausedUntil = now + COOL_DOWN_MS;
-  }
+export interface UpstreamBudget {
+  remaining: number | undefined;
+  /** `x-ratelimit-reset` as sent: seconds from now, or a Unix time in seconds. */
+  reset: number | undefined;
+}
+
+export function noteUpstreamBudget({ remaining, reset }: UpstreamBudget, now = Date.now()): void {
+  if (remaining === undefined || !Number.isFinite(remaining) || remaining > LOW_REMAINING) return;
+  pausedUntil = now + pauseMs(reset, now);
+}
+
+function pauseMs(reset: number | undefined, now: number): number {
+  if (reset === undefined || !Number.isFinite(reset) || reset < 0) return DEFAULT_PAUSE_MS;
+  const ms = reset > 1_000_000_000 ? reset * 1000 - now : reset * 1000;
+  return Math.min(Math.max(ms, 1000), MAX_PAUSE_MS);
 }

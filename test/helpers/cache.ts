@@ -1,0 +1,30 @@
+import { env } from "cloudflare:workers";
+import { CustomerCache } from "../../src/customers/customer-cache.ts";
+import type { Customer } from "../../src/customers/schemas.ts";
+import { readConfig } from "../../src/env.ts";
+
+/** The real cache module over the test's KV, to set up cached states directly. */
+export function customerCache(): CustomerCache {
+  const result = readConfig(env);
+  if (!result.ok) throw new Error("test env is misconfigured");
+  return new CustomerCache(env.CACHE, result.config);
+}
+
+export function cachedCustomer(uuid: string, name = "Cached Name"): Customer {
+  return {
+    uuid,
+    type: "Private",
+    name,
+    email: "cached@example.no",
+    phone: "+4711111111",
+    preferredLanguage: null,
+    status: "Active",
+    organizationId: null,
+    addresses: { billing: null, shipping: null },
+  };
+}
+
+/** Caches a copy fetched `ageSeconds` ago (in memory it has then already expired: KV serves it). */
+export async function seedCache(uuid: string, ageSeconds: number, name?: string): Promise<void> {
+  await customerCache().write(uuid, cachedCustomer(uuid, name), Date.now() - ageSeconds * 1000);
+}

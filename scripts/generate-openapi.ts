@@ -6,7 +6,12 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { openApiDocument } from "../src/openapi-spec.ts";
+
+// src/ is type-checked with the Workers types (tsconfig.json); importing it by a computed URL
+// keeps this Node script from pulling it into the Node project (tsconfig.node.json).
+const { openApiDocument }: { openApiDocument(): unknown } = await import(
+  new URL("../src/openapi-spec.ts", import.meta.url).href
+);
 
 const target = fileURLToPath(new URL("../src/openapi.generated.json", import.meta.url));
 const generated = `${JSON.stringify(openApiDocument(), null, 2)}\n`;

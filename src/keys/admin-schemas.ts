@@ -1,8 +1,14 @@
-import { z } from "zod/mini";
+import * as z from "zod/mini";
+import { KEY_ID_PATTERN } from "./key-format.ts";
 import { SCOPES } from "./key-record.ts";
 
+/*
+ * zod/mini ships no locale, so every default message is "Invalid input". Each field names its
+ * own problem instead: the admin's 400 must say what to fix (SPEC §2).
+ */
+
 /** `https://shop.example` exactly: scheme, host, optional port; no path, no trailing slash. */
-const Origin = z.string().check(
+const Origin = z.string("must be a string").check(
   z.refine((value) => {
     try {
       return new URL(value).origin === value;
@@ -12,14 +18,35 @@ const Origin = z.string().check(
   }, "must be an origin such as https://shop.example (no path or trailing slash)"),
 );
 
-export const CreateKeyBody = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  scopes: z.optional(z.array(z.enum(SCOPES)).check(z.maxLength(SCOPES.length))),
-  allowedOrigins: z.optional(z.array(Origin).check(z.minLength(1), z.maxLength(50))),
-  expiresAt: z.optional(
-    z.iso.datetime({ offset: true }).check(z.refine((value) => Date.parse(value) > Date.now(), "must be in the future")),
-  ),
-});
+export const CreateKeyBody = z.strictObject(
+  {
+    name: z
+      .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
+      .check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(100, "must be at most 100 characters")),
+    scopes: z.optional(
+      z
+        .array(z.enum(SCOPES, `must be one of ${SCOPES.join(", ")}`), "must be an array of scopes")
+        .check(z.refine((scopes) => new Set(scopes).size === scopes.length, "must not repeat a scope")),
+    ),
+    allowedOrigins: z.optional(
+      z
+        .array(Origin, "must be an array of origins")
+        .check(z.minLength(1, "must list at least one origin, or be left out"), z.maxLength(50, "must list at most 50 origins")),
+    ),
+    expiresAt: z.optional(
+      z.iso
+        .datetime({ offset: true, error: "must be an ISO-8601 date-time with a time zone, such as 2030-01-01T00:00:00Z" })
+        .check(z.refine((value) => Date.parse(value) > Date.now(), "must be in the future")),
+    ),
+  },
+  {
+    // Field names are cut short: they come from the caller and are echoed in the answer.
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown field ${issue.keys.map((key) => JSON.stringify(key.slice(0, 40))).join(", ")}`
+        : "the body must be a JSON object",
+  },
+);
 export type CreateKeyBody = z.infer<typeof CreateKeyBody>;
 
 export const KeyView = z
@@ -45,4 +72,5 @@ export const CreatedKey = z.object({
   expiresAt: z.nullable(z.string()),
 });
 
-export const KeyIdParam = z.object({ id: z.string() });
+// Checked before any KV read: KV refuses keys over 512 bytes, which would otherwise be a 500.
+export const KeyIdParam = z.object({ id: z.string().check(z.regex(KEY_ID_PATTERN, "no API key has this id")) });

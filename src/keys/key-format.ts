@@ -3,7 +3,8 @@ import { base62Fixed, crc32, randomBase62 } from "../lib/crypto.ts";
 /**
  * API key format, modelled on GitHub's tokens: a fixed prefix that secret scanners can match,
  * 32 base62 characters of secret (~190 bits), and a 6-character CRC-32 checksum so a
- * mistyped or made-up key is refused before any KV read.
+ * mistyped or made-up key is refused before any KV read. The checksum is public: it stops
+ * typos and guesses, not a forger, whose keys key-store.ts keeps from crowding out real ones.
  *
  *     cedge_<32 random base62><6 checksum base62>      (44 characters)
  */

@@ -12,13 +12,13 @@ import * as z from "zod/mini";
 const hashKey = (hash: string) => `key:hash:${hash}`;
 const idKey = (id: string) => `key:id:${id}`;
 
-// Verified keys are remembered per isolate so a valid key costs no KV read on most requests
-// (SPEC §2). Bound: 1,000 keys for at most 60 s; unknown keys for 10 s so a flood of
-// well-formed garbage keys cannot turn into a flood of KV reads. Revoke deletes the entry at
-// once in this isolate; other isolates see it within 60 s plus KV's propagation.
-const KNOWN_TTL_MS = 60_000;
-const UNKNOWN_TTL_MS = 10_000;
-const verified = new BoundedTtlMap<string, ApiKeyRecord | null>(1_000, KNOWN_TTL_MS);
+// Keys are remembered per isolate, by hash, so a valid key costs no KV read on most requests
+// (SPEC §2). Known keys: 1,000 for at most 60 s; revoke overwrites the entry at once in this
+// isolate, other isolates see it within 60 s plus KV's propagation. Unknown keys: 1,000 for
+// 10 s, so a client retrying a bad key costs one KV read. Two maps, because the checksum is
+// public: a flood of forged well-formed keys must not push real callers' keys out of memory.
+const known = new BoundedTtlMap<string, ApiKeyRecord>(1_000, 60_000);
+const unknown = new BoundedTtlMap<string, true>(1_000, 10_000);
 
 export interface NewKey {
   name: string;
@@ -49,7 +49,7 @@ export class ApiKeyStore {
     };
     await this.#kv.put(hashKey(hash), JSON.stringify(record));
     await this.#kv.put(idKey(record.id), hash, { metadata: { hash } });
-    verified.delete(hash);
+    unknown.delete(hash);
     return { key, record };
   }
 
@@ -60,10 +60,12 @@ export class ApiKeyStore {
   async find(key: string): Promise<ApiKeyRecord | null> {
     if (!isWellFormedApiKey(key)) return null;
     const hash = await sha256Hex(key);
-    const cached = verified.get(hash);
-    if (cached !== undefined) return cached;
+    const remembered = known.get(hash);
+    if (remembered) return remembered;
+    if (unknown.get(hash)) return null;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
-    verified.set(hash, record, record ? KNOWN_TTL_MS : UNKNOWN_TTL_MS);
+    if (record) known.set(hash, record);
+    else unknown.set(hash, true);
     return record;
   }
 
@@ -91,7 +93,7 @@ export class ApiKeyStore {
     if (!record) return false;
     const revoked: ApiKeyRecord = { ...record, revokedAt: record.revokedAt ?? now.toISOString() };
     await this.#kv.put(hashKey(hash), JSON.stringify(revoked));
-    verified.set(hash, revoked);
+    known.set(hash, revoked);
     return true;
   }
 }

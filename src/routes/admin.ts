@@ -1,9 +1,10 @@
 import { sValidator } from "@hono/standard-validator";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import { CustomerCache } from "../customers/customer-cache.ts";
 import { CustomerUuidParam } from "../customers/schemas.ts";
-import { type AppEnv, readConfig } from "../env.ts";
+import { type AppEnv, requireConfig } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
 import { problemHook } from "../lib/validation.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
@@ -11,11 +12,24 @@ import { type ApiKeyRecord, isExpired } from "../keys/key-record.ts";
 import { ApiKeyStore } from "../keys/key-store.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 
+/**
+ * Hono's JSON validator reads a body with any other Content-Type as `{}`, which would answer
+ * "name: Invalid input" to a caller whose real mistake is the header; name that mistake.
+ */
+const requireJsonBody = createMiddleware<AppEnv>(async function requireJsonBody(c, next) {
+  const mediaType = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new ApiError("invalid_request", "The body must be JSON, sent with Content-Type: application/json.");
+  }
+  await next();
+});
+
 /** Admin API (SPEC §2), behind ADMIN_TOKEN. Not in /openapi.json: it is not public. */
 export const adminRoutes = new Hono<AppEnv>()
   .use("/admin/*", adminAuth())
   .post(
     "/admin/keys",
+    requireJsonBody,
     bodyLimit({
       maxSize: 16 * 1024,
       onError: () => {
@@ -50,9 +64,7 @@ export const adminRoutes = new Hono<AppEnv>()
     "/admin/cache/customers/:uuid{.*}",
     sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid")),
     async (c) => {
-      const configured = readConfig(c.env);
-      if (!configured.ok) throw new ApiError("not_configured", "The service is not configured correctly.");
-      await new CustomerCache(c.env.CACHE, configured.config).delete(c.req.valid("param").uuid);
+      await new CustomerCache(c.env.CACHE, requireConfig(c.env)).delete(c.req.valid("param").uuid);
       return c.body(null, 204);
     },
   );

@@ -61,7 +61,15 @@ export async function upstreamRequests(uuid: string): Promise<number> {
   return ((await response.json()) as { requests: number }).requests;
 }
 
-export async function emulatorStats(): Promise<{ requests: number; invalidIds: string[]; redirectsFollowed: number }> {
+export interface EmulatorStats {
+  requests: number;
+  byUuid: Record<string, number>;
+  invalidIds: string[];
+  unauthorized: number;
+  redirectsFollowed: number;
+}
+
+export async function emulatorStats(): Promise<EmulatorStats> {
   const response = await fetch(`${base()}/__emulator/stats`);
-  return (await response.json()) as { requests: number; invalidIds: string[]; redirectsFollowed: number };
+  return (await response.json()) as EmulatorStats;
 }

@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+import { copyDocsAssets } from "../../scripts/copy-docs-assets.ts";
 import { TEST_FRONTPAYMENT_TOKEN } from "./constants.ts";
 import { startEmulator } from "./frontpayment-emulator.ts";
 
@@ -11,6 +12,8 @@ declare module "vitest" {
 // Runs in Node, not workerd: starts the Frontpayment emulator on a free loopback port that
 // the Worker under test reaches over real HTTP.
 export default async function setup(project: TestProject) {
+  // The /docs assets must exist before the plugin reads [assets]; `npx vitest` skips pretest.
+  await copyDocsAssets();
   const emulator = await startEmulator({ port: 0, token: TEST_FRONTPAYMENT_TOKEN, slowMs: 5_000 });
   project.provide("emulatorUrl", emulator.url);
   return () => emulator.close();

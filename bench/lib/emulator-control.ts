@@ -1,0 +1,54 @@
+/**
+ * The Frontpayment emulator's control API (test/support/frontpayment-emulator.ts): create
+ * customers, read how many upstream calls one customer received.
+ */
+/** `extraDelayMs` is added to the emulator's latency for this customer only. */
+export async function putCustomer(emulatorUrl: string, uuid: string, extraDelayMs = 0): Promise<void> {
+  const response = await fetch(`${emulatorUrl}/__emulator/customers/${uuid}`, {
+    method: "PUT",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ data: customerData(uuid), behaviour: { mode: "ok", delayMs: extraDelayMs } }),
+  });
+  if (response.status !== 204) throw new Error(`emulator PUT ${uuid}: ${response.status} ${await response.text()}`);
+}
+
+/** Creates all of them, a few at a time. */
+export async function putCustomers(emulatorUrl: string, uuids: string[]): Promise<void> {
+  const queue = [...uuids];
+  const worker = async () => {
+    for (let uuid = queue.pop(); uuid; uuid = queue.pop()) await putCustomer(emulatorUrl, uuid);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+export interface UpstreamStats {
+  /** Every customer request the emulator has answered. */
+  requests: number;
+  byUuid: Record<string, number>;
+}
+
+export async function upstreamStats(emulatorUrl: string): Promise<UpstreamStats> {
+  const response = await fetch(`${emulatorUrl}/__emulator/stats`);
+  const { requests, byUuid } = (await response.json()) as UpstreamStats;
+  return { requests, byUuid };
+}
+
+/** A realistic profile: same shape and size as the documentation's example customer. */
+function customerData(uuid: string) {
+  return {
+    uuid,
+    type: "Private",
+    name: "Bench Kunde",
+    countryCode: "+47",
+    msisdn: "40000000",
+    organizationId: null,
+    personalNumber: "31129912345",
+    email: "bench.kunde@example.no",
+    preferredLanguage: "nb",
+    status: "Active",
+    addresses: {
+      billing: { uuid: "ADRSBILL1", street: "Storgata 1", zip: "0155", city: "Oslo", country: "NO" },
+      shipping: { uuid: "ADRSSHIP1", street: "Bryggen 2", zip: "5003", city: "Bergen", country: "NO" },
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import type { BundleSize } from "./bundle.ts";
+import type { MachineInfo } from "./machine.ts";
+import type { Options } from "./options.ts";
+import type { ScenarioResult } from "./scenarios.ts";
+
+export interface Results {
+  schema: 1;
+  machine: MachineInfo;
+  options: Omit<Options, "compare">;
+  scenarios: ScenarioResult[];
+  ratios: Ratios;
+  targets: Target[];
+  bundle: BundleSize | null;
+}
+
+export interface Ratios {
+  cachedOverHealthzP50: number;
+  cachedOverHealthzRps: number;
+  revalidateOverCachedP50: number;
+  coldP50MinusUpstreamMs: number;
+  directOverCachedP50: number;
+}
+
+export interface Target {
+  name: string;
+  pass: boolean;
+  measured: string;
+}
+
+/** 304 and 200 do the same work in the Worker (hono/etag hashes the body for both); p50s
+ * taken seconds apart differ by more than the 304's saving, so a tie counts as a tie. */
+export const REVALIDATE_NOISE = { absoluteMs: 0.1, relative: 0.05 };
+
+const KIB = 1024;
+
+export function byId(scenarios: ScenarioResult[], id: string): ScenarioResult {
+  const found = scenarios.find((s) => s.id === id);
+  if (!found) throw new Error(`scenario ${id} missing`);
+  return found;
+}
+
+export function computeRatios(scenarios: ScenarioResult[], options: Options): Ratios {
+  const s = (id: string) => byId(scenarios, id);
+  return {
+    cachedOverHealthzP50: ratio(s("cached").p50, s("healthz").p50),
+    cachedOverHealthzRps: ratio(s("cached").rps, s("healthz").rps),
+    revalidateOverCachedP50: ratio(s("revalidate").p50, s("cached").p50),
+    coldP50MinusUpstreamMs: round(s("cold").p50 - options.upstreamLatencyMs, 2),
+    directOverCachedP50: ratio(s("direct").p50, s("cached").p50),
+  };
+}
+
+export function evaluateTargets(scenarios: ScenarioResult[], options: Options, bundle: BundleSize | null): Target[] {
+  const s = (id: string) => byId(scenarios, id);
+  const cached = s("cached");
+  const healthz = s("healthz");
+  const revalidate = s("revalidate");
+  const allowance = Math.max(REVALIDATE_NOISE.absoluteMs, cached.p50 * REVALIDATE_NOISE.relative);
+  const upstream = s("stampede").upstreamCalls;
+  const cold = s("cold");
+  const targets: Target[] = [
+    {
+      name: "cached p50 ≤ 1.3× /healthz p50",
+      pass: cached.p50 <= 1.3 * healthz.p50,
+      measured: `${ms(cached.p50)} vs ${ms(healthz.p50)} (${ratio(cached.p50, healthz.p50)}×)`,
+    },
+    {
+      name: "cached req/s ≥ 0.75× /healthz req/s",
+      pass: cached.rps >= 0.75 * healthz.rps,
+      measured: `${cached.rps} vs ${healthz.rps} (${ratio(cached.rps, healthz.rps)}×)`,
+    },
+    {
+      name: `304 p50 ≤ cached p50 + max(${REVALIDATE_NOISE.absoluteMs} ms, ${REVALIDATE_NOISE.relative * 100}%)`,
+      pass: revalidate.p50 <= cached.p50 + allowance,
+      measured: `${ms(revalidate.p50)} vs ${ms(cached.p50)} + ${ms(allowance)}`,
+    },
+    {
+      name: "stampede → exactly 1 upstream call",
+      pass: upstream === 1,
+      measured: `${upstream} call(s) for ${s("stampede").requests} reads`,
+    },
+    {
+      name: `cold p50 ≤ upstream latency + 15 ms`,
+      pass: cold.p50 <= options.upstreamLatencyMs + 15,
+      measured: `${ms(cold.p50)} = ${options.upstreamLatencyMs} ms + ${ms(cold.p50 - options.upstreamLatencyMs)}`,
+    },
+  ];
+  if (bundle) {
+    targets.push({
+      name: "bundle ≤ 40 KiB gzip",
+      pass: bundle.gzipBytes <= 40 * KIB,
+      measured: `${kib(bundle.gzipBytes)} gzip (${kib(bundle.rawBytes)} raw)`,
+    });
+  }
+  targets.push(validity(scenarios, options));
+  return targets;
+}
+
+/** Not a target but a precondition: every row measured what its name says. */
+function validity(scenarios: ScenarioResult[], options: Options): Target {
+  const problems: string[] = [];
+  const expectUpstream: Record<string, number> = {
+    healthz: 0, cached: 0, revalidate: 0, kv: 0, stampede: 1, cold: options.coldCount,
+  };
+  for (const s of scenarios) {
+    const unexpected = Object.entries(s.unexpected).map(([k, n]) => `${n}× ${k}`);
+    if (unexpected.length) problems.push(`${s.id}: ${unexpected.join(", ")} (expected ${s.expectedStatus})`);
+    const expected = expectUpstream[s.id];
+    if (expected !== undefined && s.id !== "stampede" && s.upstreamCalls !== expected) {
+      problems.push(`${s.id}: ${s.upstreamCalls} upstream calls, expected ${expected}`);
+    }
+  }
+  return {
+    name: "every answer as intended (status, upstream calls)",
+    pass: problems.length === 0,
+    measured: problems.length ? problems.join("; ") : "yes",
+  };
+}
+
+export function printTable(scenarios: ScenarioResult[], options: Options): void {
+  const header = ["scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "upstream"];
+  const rows = scenarios.map((s) => [
+    s.label,
+    s.rps.toFixed(0),
+    s.p50.toFixed(2),
+    s.p95.toFixed(2),
+    s.p99.toFixed(2),
+    String(s.requests),
+    s.upstreamCalls === null ? "-" : String(s.upstreamCalls),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(`\n${line(header)}\n${widths.map((w) => "─".repeat(w)).join("  ")}`);
+  for (const r of rows) console.log(line(r));
+  console.log(
+    `\nFirst three rows: latency from 1 connection, req/s from ${options.connections} connections ` +
+      `(${options.durationS} s each, after ${options.warmupS} s warm-up). Other rows: one run each, ` +
+      `${options.connections} connections (stampede: ${options.stampedeCount}). Upstream latency ${options.upstreamLatencyMs} ms.`,
+  );
+  for (const s of scenarios) for (const note of s.notes) console.log(`  ${s.id}: ${note}`);
+}
+
+export function printRatios(ratios: Ratios, bundle: BundleSize | null, options: Options): void {
+  console.log("\nRatios");
+  console.log(`  cached / healthz          p50 ${ratios.cachedOverHealthzP50}×   req/s ${ratios.cachedOverHealthzRps}×`);
+  console.log(`  304 / cached              p50 ${ratios.revalidateOverCachedP50}×`);
+  console.log(`  cold p50 − upstream       ${ratios.coldP50MinusUpstreamMs} ms  (upstream ${options.upstreamLatencyMs} ms)`);
+  console.log(`  direct / cached           p50 ${ratios.directOverCachedP50}×  (how much faster a cached read is than Frontpayment)`);
+  if (bundle) console.log(`  bundle                    ${kib(bundle.rawBytes)} raw, ${kib(bundle.gzipBytes)} gzip`);
+}
+
+export function printTargets(targets: Target[]): void {
+  console.log("\nTargets");
+  for (const t of targets) console.log(`  ${t.pass ? "PASS" : "FAIL"}  ${t.name.padEnd(52)} ${t.measured}`);
+}
+
+/** Deltas against an older results file; a different machine is called out, not hidden. */
+export function printComparison(current: Results, previous: Results, file: string): void {
+  const old = previous.machine;
+  console.log(`\nCompared with ${file} (${old.date}, ${old.git.commit?.slice(0, 8) ?? "?"}${old.git.dirty ? "+dirty" : ""})`);
+  if (old.cpuModel !== current.machine.cpuModel || old.cores !== current.machine.cores) {
+    console.log(`  ! other machine: ${old.cpuModel} × ${old.cores}; deltas mix machine and code`);
+  }
+  for (const s of current.scenarios) {
+    const before = previous.scenarios.find((p) => p.id === s.id);
+    if (!before) continue;
+    console.log(
+      `  ${s.id.padEnd(11)} req/s ${before.rps.toFixed(0).padStart(7)} → ${s.rps.toFixed(0).padStart(7)} ${delta(s.rps, before.rps)}` +
+        `   p50 ${before.p50.toFixed(2).padStart(7)} → ${s.p50.toFixed(2).padStart(7)} ms ${delta(s.p50, before.p50)}`,
+    );
+  }
+  if (current.bundle && previous.bundle) {
+    console.log(`  bundle gzip ${kib(previous.bundle.gzipBytes)} → ${kib(current.bundle.gzipBytes)} ${delta(current.bundle.gzipBytes, previous.bundle.gzipBytes)}`);
+  }
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+const ratio = (a: number, b: number) => round(a / b, 2);
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+const kib = (bytes: number) => `${(bytes / KIB).toFixed(1)} KiB`;
+const delta = (now: number, before: number) => {
+  const change = ((now - before) / before) * 100;
+  return `(${change >= 0 ? "+" : ""}${change.toFixed(1)}%)`;
+};

@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { openSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HostOptions } from "../worker-host.ts";
+import { exited, spawnGroup } from "./process-group.ts";
+
+export interface RunningWorker {
+  url: string; // no trailing slash
+  adminToken: string;
+  logPath: string;
+}
+
+const START_TIMEOUT_MS = 90_000;
+
+/**
+ * Starts bench/worker-host.ts (the Worker under `wrangler dev`'s machinery) on `port`,
+ * pointed at the emulator, with throwaway secrets. Its output goes straight to a log file so
+ * that this process never spends time reading it.
+ */
+export async function startWorker(args: {
+  config: string;
+  port: number;
+  workDir: string;
+  upstreamUrl: string;
+  upstreamToken: string;
+  inspectPort: number | undefined;
+}): Promise<RunningWorker> {
+  const adminToken = randomBytes(24).toString("base64url");
+  const logPath = join(args.workDir, "worker.log");
+  const envFile = join(args.workDir, "empty.env");
+  writeFileSync(envFile, "");
+  const hostOptions: HostOptions = {
+    config: args.config,
+    port: args.port,
+    persistTo: join(args.workDir, "state"),
+    envFile,
+    upstreamUrl: args.upstreamUrl,
+    inspectorPort: args.inspectPort,
+  };
+  const log = openSync(logPath, "w");
+  const child = spawnGroup([new URL("../worker-host.ts", import.meta.url).pathname], {
+    stdio: ["ignore", log, log, "ipc"],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "false",
+      FORCE_COLOR: "0",
+      FRONTPAYMENT_TOKEN: args.upstreamToken,
+      ADMIN_TOKEN: adminToken,
+      BENCH_WORKER_OPTIONS: JSON.stringify(hostOptions),
+    },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(failure(`did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    child.once("message", (message: { ready?: string }) => {
+      clearTimeout(timer);
+      if (message.ready) resolve(message.ready.replace(/\/$/, ""));
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(failure(`exited with code ${code} before it was ready`));
+    });
+  });
+  child.removeAllListeners("exit");
+  void exited(child, Number.POSITIVE_INFINITY).then(() => {
+    if (!stopping) console.error(`\nThe Worker stopped unexpectedly; its log: ${logPath}`);
+  });
+  return { url, adminToken, logPath };
+
+  function failure(reason: string): Error {
+    return new Error(`The Worker (wrangler dev) ${reason}. Last lines of its log:\n${tail(logPath, 30)}`);
+  }
+}
+
+let stopping = false;
+/** Called before cleanup so that the expected exit is not reported as a crash. */
+export function expectWorkerStop(): void {
+  stopping = true;
+}
+
+export function tail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** One key with the read scope, created the way an operator would: POST /admin/keys. */
+export async function createApiKey(worker: RunningWorker): Promise<string> {
+  const response = await fetch(`${worker.url}/admin/keys`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${worker.adminToken}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "bench", scopes: ["customers:read"] }),
+  });
+  if (response.status !== 201) {
+    throw new Error(`POST /admin/keys answered ${response.status}: ${await response.text()}`);
+  }
+  return ((await response.json()) as { key: string }).key;
+}

@@ -1,0 +1,25 @@
+/**
+ * Values shared by `npm run dev`, `npm run keys` and `npm run check:dev`.
+ *
+ * The two tokens are throwaway secrets for the local dev server only: they are printed in the
+ * dev banner and committed here on purpose. A deployed Worker gets its own through
+ * `wrangler secret put`, so these open nothing outside a developer's machine.
+ */
+export const DEV_ADMIN_TOKEN = "dev-admin-token-local-only";
+/** Also the emulator CLI's default token (test/support/frontpayment-emulator.ts). */
+export const DEV_FRONTPAYMENT_TOKEN = "dev-frontpayment-token";
+
+export const DEFAULT_WORKER_PORT = 8787;
+export const DEFAULT_EMULATOR_PORT = 8788;
+export const LOCAL_HOST = "127.0.0.1";
+export const DEFAULT_URL = `http://${LOCAL_HOST}:${DEFAULT_WORKER_PORT}`;
+
+/** True for http://127.0.0.1:*, http://localhost:*, http://[::1]:*: a dev server on this machine. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(hostname);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,277 @@
+import { describe, expect, it } from "vitest";
+import { isWellFormedApiKey } from "../src/keys/key-format.ts";
+import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
+import { createExpiredKey, expectProblem } from "./helpers/auth-matrix.ts";
+import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
+import { createdKeys, createKey, revokeKey } from "./helpers/keys.ts";
+
+interface CreatedKey {
+  id: string;
+  key: string;
+  name: string;
+  scopes: string[];
+  allowedOrigins: string[] | null;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+interface KeyView extends Omit<CreatedKey, "key"> {
+  revokedAt: string | null;
+  status: "active" | "revoked" | "expired";
+}
+
+/** POST /admin/keys with a raw body, so a test can send what `createKey` would never send. */
+function postKeys(body: string, headers: Record<string, string> = { "Content-Type": "application/json" }) {
+  return call("/admin/keys", { method: "POST", headers: adminHeaders(headers), body });
+}
+
+/** Creates a key and registers it with the leak scan, which then looks for it in every answer. */
+async function created(body: Record<string, unknown>): Promise<{ response: Response; key: CreatedKey }> {
+  const response = await postKeys(JSON.stringify(body));
+  const key = await json<CreatedKey>(response.clone());
+  if (typeof key.key === "string") createdKeys.push({ id: key.id, key: key.key });
+  return { response, key };
+}
+
+async function listKeys(): Promise<{ response: Response; text: string; keys: KeyView[] }> {
+  const response = await call("/admin/keys", { headers: adminHeaders() });
+  const text = await response.text();
+  return { response, text, keys: (JSON.parse(text) as { keys: KeyView[] }).keys };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+describe("POST /admin/keys", () => {
+  it("answers 201 with exactly the fields of SPEC §2", async () => {
+    const { response, key } = await created({ name: "shape" });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(Object.keys(key).sort()).toEqual(["allowedOrigins", "createdAt", "expiresAt", "id", "key", "name", "scopes"]);
+  });
+
+  it("defaults to customers:read, any origin and no expiry", async () => {
+    const { key } = await created({ name: "defaults" });
+    expect(key).toMatchObject({ name: "defaults", scopes: ["customers:read"], allowedOrigins: null, expiresAt: null });
+  });
+
+  it("stamps createdAt with the time of creation", async () => {
+    const before = Date.now();
+    const { key } = await created({ name: "created at" });
+    expect(key.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(key.createdAt)).toBeGreaterThanOrEqual(before);
+  });
+
+  it("issues a cedge_ key that passes its own checksum, and a public key_ id", async () => {
+    const { key } = await created({ name: "format" });
+    expect(key.key).toMatch(/^cedge_[0-9A-Za-z]{38}$/);
+    expect(isWellFormedApiKey(key.key)).toBe(true);
+    expect(key.id).toMatch(/^key_[0-9A-Za-z]{16}$/);
+    expect(key.key).not.toContain(key.id.slice(4));
+  });
+
+  it("keeps the scopes, origins and expiry it was given, the expiry normalised to UTC", async () => {
+    const { key } = await created({
+      name: "  padded name  ",
+      scopes: ["addresses:read"],
+      allowedOrigins: ["https://shop.example", "http://localhost:5173"],
+      expiresAt: "2099-06-01T12:00:00+02:00",
+    });
+    expect(key).toMatchObject({
+      name: "padded name",
+      scopes: ["addresses:read"],
+      allowedOrigins: ["https://shop.example", "http://localhost:5173"],
+      expiresAt: "2099-06-01T10:00:00.000Z",
+    });
+  });
+
+  it("accepts an empty scope list (such a key is refused with 403 on every read)", async () => {
+    const { response, key } = await created({ name: "no scopes", scopes: [] });
+    expect(response.status).toBe(201);
+    expect(key.scopes).toEqual([]);
+  });
+
+  it("issues a key that works at once", async () => {
+    const { key } = await created({ name: "works" });
+    const uuid = uniqueUuid("ADM");
+    await putCustomer(uuid);
+    expect((await call(`/v1/customers/${uuid}`, withKey(key.key))).status).toBe(200);
+  });
+
+  describe("refuses a bad body with 400 invalid_request naming the problem", () => {
+    const long = (n: number) => "x".repeat(n);
+    const cases: { name: string; body: string; headers?: Record<string, string>; detail: RegExp }[] = [
+      { name: "a missing name", body: "{}", detail: /^name: is required$/ },
+      { name: "an empty name", body: JSON.stringify({ name: "   " }), detail: /^name: must not be empty$/ },
+      { name: "a name over 100 characters", body: JSON.stringify({ name: long(101) }), detail: /^name: must be at most 100 characters$/ },
+      { name: "a name that is not a string", body: JSON.stringify({ name: 42 }), detail: /^name: must be a string$/ },
+      { name: "an unknown scope", body: JSON.stringify({ name: "k", scopes: ["customers:write"] }), detail: /^scopes\.0: must be one of customers:read, addresses:read$/ },
+      { name: "scopes that are not an array", body: JSON.stringify({ name: "k", scopes: "customers:read" }), detail: /^scopes: must be an array of scopes$/ },
+      { name: "a repeated scope", body: JSON.stringify({ name: "k", scopes: ["customers:read", "customers:read"] }), detail: /^scopes: must not repeat a scope$/ },
+      { name: "allowedOrigins with a path", body: JSON.stringify({ name: "k", allowedOrigins: ["https://shop.example/cart"] }), detail: /^allowedOrigins\.0: must be an origin/ },
+      { name: "allowedOrigins with a trailing slash", body: JSON.stringify({ name: "k", allowedOrigins: ["https://shop.example/"] }), detail: /^allowedOrigins\.0: must be an origin/ },
+      { name: "allowedOrigins that are not URLs", body: JSON.stringify({ name: "k", allowedOrigins: ["shop.example"] }), detail: /^allowedOrigins\.0: must be an origin/ },
+      { name: "allowedOrigins of *", body: JSON.stringify({ name: "k", allowedOrigins: ["*"] }), detail: /^allowedOrigins\.0: must be an origin/ },
+      { name: "allowedOrigins of null", body: JSON.stringify({ name: "k", allowedOrigins: ["null"] }), detail: /^allowedOrigins\.0: must be an origin/ },
+      { name: "an empty allowedOrigins list", body: JSON.stringify({ name: "k", allowedOrigins: [] }), detail: /^allowedOrigins: must list at least one origin/ },
+      { name: "allowedOrigins that is a string", body: JSON.stringify({ name: "k", allowedOrigins: "https://shop.example" }), detail: /^allowedOrigins: must be an array of origins$/ },
+      { name: "expiresAt in the past", body: JSON.stringify({ name: "k", expiresAt: "2020-01-01T00:00:00Z" }), detail: /^expiresAt: must be in the future/ },
+      { name: "expiresAt that is not a date", body: JSON.stringify({ name: "k", expiresAt: "tomorrow" }), detail: /^expiresAt: must be an ISO-8601 date-time/ },
+      { name: "expiresAt without a time zone", body: JSON.stringify({ name: "k", expiresAt: "2099-01-01T00:00:00" }), detail: /^expiresAt: must be an ISO-8601 date-time/ },
+      { name: "expiresAt as a number", body: JSON.stringify({ name: "k", expiresAt: 4102444800000 }), detail: /^expiresAt: must be an ISO-8601 date-time/ },
+      { name: "an unknown field", body: JSON.stringify({ name: "k", admin: true }), detail: /^unknown field "admin"$/ },
+      { name: "a body that is an array", body: JSON.stringify([{ name: "k" }]), detail: /^the body must be a JSON object$/ },
+      { name: "a body that is a string", body: JSON.stringify("k"), detail: /^the body must be a JSON object$/ },
+      { name: "a JSON null body", body: "null", detail: /^the body must be a JSON object$/ },
+      { name: "malformed JSON", body: '{"name": "k",', detail: /JSON/ },
+      { name: "an empty body", body: "", detail: /JSON/ },
+      { name: "a text/plain body", body: JSON.stringify({ name: "k" }), headers: { "Content-Type": "text/plain" }, detail: /Content-Type: application\/json/ },
+      { name: "a form body", body: "name=k", headers: { "Content-Type": "application/x-www-form-urlencoded" }, detail: /Content-Type: application\/json/ },
+      { name: "no Content-Type", body: JSON.stringify({ name: "k" }), headers: {}, detail: /Content-Type: application\/json/ },
+      { name: "a body over 16 KiB", body: JSON.stringify({ name: "k", padding: long(16 * 1024) }), detail: /16 KiB/ },
+    ];
+
+    for (const { name, body, headers, detail } of cases) {
+      it(name, async () => {
+        const before = (await listKeys()).keys.length;
+        const response = await postKeys(body, headers);
+        const problem = await expectProblem(response, 400, "invalid_request");
+        expect(problem.detail).toMatch(detail);
+        expect((await listKeys()).keys.length).toBe(before);
+      });
+    }
+  });
+});
+
+describe("GET /admin/keys", () => {
+  it("lists a key's record without the key or its hash anywhere in the answer", async () => {
+    const created = await createKey({ name: "listed", scopes: ["addresses:read"], allowedOrigins: ["https://shop.example"] });
+    const { response, text, keys } = await listKeys();
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    expect(text).not.toContain(created.key);
+    expect(text).not.toContain(created.key.slice(6, 38)); // the secret part on its own
+    expect(text.toLowerCase()).not.toContain(await sha256Hex(created.key));
+    const view = keys.find((key) => key.id === created.id);
+    expect(view).toStrictEqual({
+      id: created.id,
+      name: "listed",
+      scopes: ["addresses:read"],
+      allowedOrigins: ["https://shop.example"],
+      createdAt: expect.any(String),
+      expiresAt: null,
+      revokedAt: null,
+      status: "active",
+    });
+  });
+
+  it("shows a revoked key as revoked, with the time of revocation", async () => {
+    const { id } = await createKey({ name: "to revoke" });
+    const before = Date.now();
+    expect((await revokeKey(id)).status).toBe(204);
+    const view = (await listKeys()).keys.find((key) => key.id === id);
+    expect(view?.status).toBe("revoked");
+    expect(Date.parse(view?.revokedAt ?? "")).toBeGreaterThanOrEqual(before);
+  });
+
+  it("shows an expired key as expired", async () => {
+    const { id } = await createExpiredKey({ name: "expired" });
+    expect((await listKeys()).keys.find((key) => key.id === id)?.status).toBe("expired");
+  });
+});
+
+describe("DELETE /admin/keys/{id}", () => {
+  it("revokes the key: 204 with no body, and the key stops working", async () => {
+    const { id, key } = await createKey();
+    const uuid = uniqueUuid("ADM");
+    await putCustomer(uuid);
+    const response = await revokeKey(id);
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe("");
+    await expectProblem(await call(`/v1/customers/${uuid}`, withKey(key)), 401, "unauthorized");
+  });
+
+  it("keeps the first revocation time when revoked twice", async () => {
+    const { id } = await createKey();
+    expect((await revokeKey(id)).status).toBe(204);
+    const first = (await listKeys()).keys.find((key) => key.id === id)?.revokedAt;
+    expect((await revokeKey(id)).status).toBe(204);
+    expect((await listKeys()).keys.find((key) => key.id === id)?.revokedAt).toBe(first);
+  });
+
+  it("answers 404 not_found for an unknown id", async () => {
+    await expectProblem(await revokeKey("key_0000000000000000"), 404, "not_found");
+  });
+
+  it("answers 404 not_found for an id that cannot be a key id, long ones included", async () => {
+    for (const id of ["nope", "key_", "key_%2e%2e", "x".repeat(600)]) {
+      await expectProblem(await revokeKey(id), 404, "not_found");
+    }
+  });
+
+  it("answers 404 not_found when given the key instead of its id", async () => {
+    const { key } = await createKey();
+    await expectProblem(await revokeKey(key), 404, "not_found");
+  });
+});
+
+describe("DELETE /admin/cache/customers/{uuid}", () => {
+  it("answers 204, and the next read of that customer goes upstream", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid("ADM");
+    await putCustomer(uuid);
+    expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(200);
+    const cached = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect(cached.headers.get("Cache-Status")).toMatch(/^customer-edge; hit; ttl=\d+$/);
+    expect(await upstreamRequests(uuid)).toBe(1);
+
+    const purge = await call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() });
+    expect(purge.status).toBe(204);
+    expect(await purge.text()).toBe("");
+
+    const next = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect(next.status).toBe(200);
+    expect(next.headers.get("Cache-Status")).toBe("customer-edge; fwd=miss; stored");
+    expect(await upstreamRequests(uuid)).toBe(2);
+  });
+
+  it("forgets a remembered 'not found' too", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid("ADM");
+    await expectProblem(await call(`/v1/customers/${uuid}`, withKey(key)), 404, "customer_not_found");
+    await putCustomer(uuid);
+    await expectProblem(await call(`/v1/customers/${uuid}`, withKey(key)), 404, "customer_not_found");
+    expect(await upstreamRequests(uuid)).toBe(1);
+
+    expect((await call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() })).status).toBe(204);
+    expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(200);
+    expect(await upstreamRequests(uuid)).toBe(2);
+  });
+
+  it("answers 204 for a customer that was never cached", async () => {
+    const response = await call(`/admin/cache/customers/${uniqueUuid("ADM")}`, { method: "DELETE", headers: adminHeaders() });
+    expect(response.status).toBe(204);
+  });
+
+  it("refuses an invalid uuid with 400 invalid_customer_uuid", async () => {
+    for (const uuid of ["a%2Fb", "a.b", "x".repeat(65), "%C3%A6"]) {
+      const response = await call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() });
+      await expectProblem(response, 400, "invalid_customer_uuid");
+    }
+  });
+});
+
+describe("admin routes and methods", () => {
+  it("answers 405 with Allow for a known admin path and the wrong method", async () => {
+    const response = await call("/admin/keys", { method: "PUT", headers: adminHeaders() });
+    await expectProblem(response, 405, "method_not_allowed");
+    expect(response.headers.get("Allow")?.split(", ").sort()).toEqual(["GET", "HEAD", "POST"]);
+  });
+
+  it("answers 404 not_found for an unknown admin path, once the token is good", async () => {
+    await expectProblem(await call("/admin/nothing-here", { headers: adminHeaders() }), 404, "not_found");
+  });
+});

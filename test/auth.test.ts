@@ -1,0 +1,209 @@
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
+import {
+  countingKv,
+  describeAdminAuth,
+  describeApiKeyAuth,
+  expectBearerChallenge,
+  expectProblem,
+  type PreparedRequest,
+} from "./helpers/auth-matrix.ts";
+import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
+import { createKey, revokeKey } from "./helpers/keys.ts";
+
+/** A new customer in the emulator, and the request that reads it. */
+async function customerRequest(): Promise<PreparedRequest & { uuid: string }> {
+  const uuid = uniqueUuid("AUTH");
+  await putCustomer(uuid);
+  return {
+    uuid,
+    path: `/v1/customers/${uuid}`,
+    assertUntouched: async () => expect(await upstreamRequests(uuid)).toBe(0),
+  };
+}
+
+describeApiKeyAuth({
+  name: "GET /v1/customers/{uuid}",
+  scopes: ["customers:read", "addresses:read"],
+  okStatus: 200,
+  prepare: customerRequest,
+});
+
+async function listKeys(): Promise<{ id: string; name: string; status: string }[]> {
+  const response = await call("/admin/keys", { headers: adminHeaders() });
+  return (await json<{ keys: { id: string; name: string; status: string }[] }>(response)).keys;
+}
+
+describeAdminAuth([
+  {
+    name: "POST /admin/keys",
+    okStatus: 201,
+    async prepare() {
+      const name = `matrix ${uniqueUuid()}`;
+      return {
+        path: "/admin/keys",
+        init: { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) },
+        assertUntouched: async () => expect((await listKeys()).filter((key) => key.name === name)).toEqual([]),
+      };
+    },
+  },
+  {
+    name: "GET /admin/keys",
+    okStatus: 200,
+    prepare: async () => ({ path: "/admin/keys" }),
+  },
+  {
+    name: "DELETE /admin/keys/{id}",
+    okStatus: 204,
+    async prepare() {
+      const { id } = await createKey({ name: "matrix revoke target" });
+      return {
+        path: `/admin/keys/${id}`,
+        init: { method: "DELETE" },
+        assertUntouched: async () => expect((await listKeys()).find((key) => key.id === id)?.status).toBe("active"),
+      };
+    },
+  },
+  {
+    name: "DELETE /admin/cache/customers/{uuid}",
+    okStatus: 204,
+    async prepare() {
+      const { uuid, path } = await customerRequest();
+      const { key } = await createKey();
+      expect((await call(path, withKey(key))).status).toBe(200);
+      return {
+        path: `/admin/cache/customers/${uuid}`,
+        init: { method: "DELETE" },
+        assertUntouched: async () => {
+          expect((await call(path, withKey(key))).headers.get("Cache-Status")).toMatch(/; hit; ttl=/);
+          expect(await upstreamRequests(uuid)).toBe(1);
+        },
+      };
+    },
+  },
+]);
+
+describe("revocation and expiry", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("refuses a revoked key at once in this isolate although its valid record was cached", async () => {
+    const { id, key } = await createKey();
+    const { path } = await customerRequest();
+    const apiKeys = countingKv(env.API_KEYS);
+    const viaCounter = { ...withKey(key), vars: { API_KEYS: apiKeys.kv } };
+
+    expect((await call(path, viaCounter)).status).toBe(200);
+    const readsAfterFirst = apiKeys.reads();
+    expect((await call(path, viaCounter)).status).toBe(200);
+    // The second request was verified from memory: this is the copy revoke must not miss.
+    expect(apiKeys.reads()).toBe(readsAfterFirst);
+
+    expect((await revokeKey(id)).status).toBe(204);
+    const refused = await call(path, viaCounter);
+    await expectProblem(refused, 401, "unauthorized");
+    expectBearerChallenge(refused);
+  });
+
+  it("refuses a key whose expiry passes while its record is cached", async () => {
+    const expiresAt = Date.now() + 60 * 60 * 1000;
+    const { key } = await createKey({ expiresAt: new Date(expiresAt).toISOString() });
+    const { path } = await customerRequest();
+    expect((await call(path, withKey(key))).status).toBe(200);
+
+    // Only Date is faked (no timers): the Worker runs in this isolate and reads this clock.
+    vi.setSystemTime(expiresAt + 1_000);
+    await expectProblem(await call(path, withKey(key)), 401, "unauthorized");
+  });
+
+  it("keeps answering with a key until its expiry", async () => {
+    const expiresAt = Date.now() + 60 * 60 * 1000;
+    const { key } = await createKey({ expiresAt: new Date(expiresAt).toISOString() });
+    const { path } = await customerRequest();
+    vi.setSystemTime(expiresAt - 1_000);
+    expect((await call(path, withKey(key))).status).toBe(200);
+  });
+});
+
+describe("scopes", () => {
+  it("gives an addresses:read key exactly uuid, name and addresses", async () => {
+    const { key } = await createKey({ scopes: ["addresses:read"] });
+    const { uuid, path } = await customerRequest();
+    const response = await call(path, withKey(key));
+    expect(response.status).toBe(200);
+    expect(await json(response)).toStrictEqual({
+      uuid,
+      name: "Test Kunde",
+      addresses: {
+        billing: { street: "Storgata 1", zip: "0155", city: "Oslo", country: "NO" },
+        shipping: { street: "Bryggen 2", zip: "5003", city: "Bergen", country: "NO" },
+      },
+    });
+  });
+
+  it("gives a key with both scopes the whole profile", async () => {
+    const { key } = await createKey({ scopes: ["addresses:read", "customers:read"] });
+    const { path } = await customerRequest();
+    const body = await json(await call(path, withKey(key)));
+    expect(Object.keys(body).sort()).toEqual(
+      ["addresses", "email", "name", "organizationId", "phone", "preferredLanguage", "status", "type", "uuid"],
+    );
+  });
+
+  it("refuses a key with no scopes with 403 and calls nobody", async () => {
+    const { key } = await createKey({ scopes: [] });
+    const request = await customerRequest();
+    const response = await call(request.path, withKey(key));
+    const body = await expectProblem(response, 403, "forbidden");
+    expect(body.detail).toContain("customers:read");
+    expect(response.headers.get("WWW-Authenticate")).toBeNull();
+    await request.assertUntouched?.();
+  });
+});
+
+describe("credentials on the wire", () => {
+  it("challenges with WWW-Authenticate: Bearer on every 401", async () => {
+    const { path } = await customerRequest();
+    const attempts: Record<string, string>[] = [{}, { Authorization: "Bearer nope" }, { "X-API-Key": "nope" }, { Authorization: "Basic Zm9vOmJhcg==" }];
+    for (const headers of attempts) {
+      const response = await call(path, { headers });
+      await expectProblem(response, 401, "unauthorized");
+      expectBearerChallenge(response);
+    }
+  });
+
+  // RFC 9110 §11.1: the auth scheme is case-insensitive, so `bearer` and `BEARER` are accepted.
+  for (const scheme of ["bearer", "BEARER", "BeArEr"]) {
+    it(`accepts the scheme written as ${scheme}`, async () => {
+      const { key } = await createKey();
+      const { path } = await customerRequest();
+      expect((await call(path, { headers: { Authorization: `${scheme} ${key}` } })).status).toBe(200);
+    });
+  }
+
+  it("refuses a malformed key without reading API_KEYS", async () => {
+    const { path } = await customerRequest();
+    const apiKeys = countingKv(env.API_KEYS);
+    for (const presented of ["cedge_short", `cedge_${"x".repeat(200)}`, "x".repeat(8192)]) {
+      await expectProblem(await call(path, { headers: { "X-API-Key": presented }, vars: { API_KEYS: apiKeys.kv } }), 401, "unauthorized");
+    }
+    expect(apiKeys.reads()).toBe(0);
+  });
+
+  it("reads X-API-Key when Authorization carries another scheme (a proxy's Basic credentials)", async () => {
+    const { key } = await createKey();
+    const { path } = await customerRequest();
+    const response = await call(path, { headers: { Authorization: "Basic c3RhZ2luZzpwYXNz", "X-API-Key": key } });
+    expect(response.status).toBe(200);
+  });
+
+  it("repeats neither the key nor its id in a refusal", async () => {
+    const { id, key } = await createKey({ scopes: [] });
+    const { path } = await customerRequest();
+    const text = await (await call(path, withKey(key))).text();
+    expect(text).not.toContain(key);
+    expect(text).not.toContain(id);
+  });
+});

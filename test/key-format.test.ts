@@ -1,0 +1,218 @@
+import { describe, expect, it } from "vitest";
+import {
+  generateApiKey,
+  generateKeyId,
+  isWellFormedApiKey,
+  KEY_ID_PATTERN,
+  KEY_PATTERN,
+  KEY_PREFIX,
+} from "../src/keys/key-format.ts";
+import { ApiKeyStore } from "../src/keys/key-store.ts";
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const SECRET = { start: KEY_PREFIX.length, length: 32 };
+const CHECKSUM_LENGTH = 6;
+
+describe("API key format", () => {
+  it("starts with the cedge_ prefix that secret scanners match", () => {
+    expect(KEY_PREFIX).toBe("cedge_");
+    for (let i = 0; i < 100; i++) expect(generateApiKey().startsWith("cedge_")).toBe(true);
+  });
+
+  it("is 44 characters: prefix, 32 secret and 6 checksum characters, all base62", () => {
+    for (let i = 0; i < 100; i++) {
+      const key = generateApiKey();
+      expect(key).toHaveLength(KEY_PREFIX.length + SECRET.length + CHECKSUM_LENGTH);
+      expect(key).toMatch(/^cedge_[0-9A-Za-z]{38}$/);
+      expect(key).toMatch(KEY_PATTERN);
+    }
+  });
+
+  it("carries at least 128 bits of randomness by construction", () => {
+    // 32 independent, uniform draws from 62 symbols. The checksum adds no entropy.
+    expect(SECRET.length * Math.log2(BASE62.length)).toBeGreaterThanOrEqual(128);
+    const keys = Array.from({ length: 1_000 }, generateApiKey);
+    const counts = new Map<string, number>();
+    for (const key of keys) {
+      for (const char of key.slice(SECRET.start, SECRET.start + SECRET.length)) counts.set(char, (counts.get(char) ?? 0) + 1);
+    }
+    // Every symbol is used and none is favoured (a modulo bias or a stuck position would show):
+    // 32,000 draws give each of the 62 symbols ~516, σ ≈ 22; the bounds are over 7σ away.
+    expect([...counts.keys()].sort().join("")).toBe([...BASE62].sort().join(""));
+    for (const count of counts.values()) {
+      expect(count).toBeGreaterThan(350);
+      expect(count).toBeLessThan(700);
+    }
+    for (let position = SECRET.start; position < SECRET.start + SECRET.length; position++) {
+      expect(new Set(keys.map((key) => key[position])).size).toBeGreaterThan(40);
+    }
+  });
+
+  it("never repeats a key across 1,000", () => {
+    const keys = Array.from({ length: 1_000 }, generateApiKey);
+    expect(new Set(keys).size).toBe(1_000);
+    expect(new Set(keys.map((key) => key.slice(SECRET.start, SECRET.start + SECRET.length))).size).toBe(1_000);
+  });
+
+  it("accepts every key it generates", () => {
+    for (let i = 0; i < 1_000; i++) expect(isWellFormedApiKey(generateApiKey())).toBe(true);
+  });
+
+  it("detects every single-character change in a sample of keys", () => {
+    let changes = 0;
+    for (let sample = 0; sample < 20; sample++) {
+      const key = generateApiKey();
+      for (let position = 0; position < key.length; position++) {
+        for (const replacement of `${BASE62}_-`) {
+          if (replacement === key[position]) continue;
+          const changed = key.slice(0, position) + replacement + key.slice(position + 1);
+          if (isWellFormedApiKey(changed)) throw new Error(`accepted ${key} changed at ${position} to ${replacement}`);
+          changes++;
+        }
+      }
+    }
+    expect(changes).toBeGreaterThan(20 * 44 * 60);
+  });
+
+  it("detects two swapped neighbouring characters", () => {
+    const key = generateApiKey();
+    for (let position = SECRET.start; position < key.length - 1; position++) {
+      if (key[position] === key[position + 1]) continue;
+      const swapped = key.slice(0, position) + key[position + 1] + key[position] + key.slice(position + 2);
+      expect(isWellFormedApiKey(swapped)).toBe(false);
+    }
+  });
+
+  it("refuses anything that is not exactly a key", () => {
+    const key = generateApiKey();
+    for (const candidate of [
+      "",
+      KEY_PREFIX,
+      key.slice(0, -1),
+      `${key}A`,
+      ` ${key}`,
+      `${key} `,
+      `${key}\n`,
+      key.toUpperCase(),
+      key.replace("cedge_", "cedge-"),
+      key.replace("cedge_", "sk_"),
+      `Bearer ${key}`,
+      `${key.slice(0, 20)}é${key.slice(21)}`,
+    ]) {
+      expect(isWellFormedApiKey(candidate)).toBe(false);
+    }
+  });
+
+  it("gives public ids of key_ and 16 base62 characters, unique across 1,000", () => {
+    const ids = Array.from({ length: 1_000 }, generateKeyId);
+    for (const id of ids) expect(id).toMatch(KEY_ID_PATTERN);
+    expect(new Set(ids).size).toBe(1_000);
+  });
+});
+
+/**
+ * A stand-in for Cloudflare's KV (not for our code): a Map that counts reads, so a test can
+ * show which lookups reach storage.
+ */
+function countingKvStandIn() {
+  const values = new Map<string, { value: string; metadata?: unknown }>();
+  const reads: string[] = [];
+  const kv = {
+    async get(key: string, type?: string) {
+      reads.push(key);
+      const entry = values.get(key);
+      if (!entry) return null;
+      return type === "json" ? JSON.parse(entry.value) : entry.value;
+    },
+    async put(key: string, value: string, options?: { metadata?: unknown }) {
+      values.set(key, { value, metadata: options?.metadata });
+    },
+    async list({ prefix = "" }: { prefix?: string } = {}) {
+      reads.push(`list:${prefix}`);
+      const keys = [...values].filter(([name]) => name.startsWith(prefix)).map(([name, { metadata }]) => ({ name, metadata }));
+      return { keys, list_complete: true, cacheStatus: null };
+    },
+    async delete(key: string) {
+      values.delete(key);
+    },
+  };
+  return { kv: kv as unknown as KVNamespace, reads };
+}
+
+const newKey = { name: "unit", scopes: ["customers:read" as const], allowedOrigins: null, expiresAt: null };
+
+describe("ApiKeyStore.find", () => {
+  it("refuses a malformed key without reading KV", async () => {
+    const { kv, reads } = countingKvStandIn();
+    const store = new ApiKeyStore(kv);
+    const key = generateApiKey();
+    const wrongChecksum = key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
+    for (const candidate of ["", "nope", "cedge_short", wrongChecksum, `${key}x`, "x".repeat(100_000)]) {
+      expect(await store.find(candidate)).toBeNull();
+    }
+    expect(reads).toEqual([]);
+  });
+
+  it("reads KV once for a valid key, then answers from memory", async () => {
+    const { kv, reads } = countingKvStandIn();
+    const store = new ApiKeyStore(kv);
+    const { key, record } = await store.create(newKey);
+    for (let i = 0; i < 5; i++) expect(await store.find(key)).toEqual(record);
+    expect(reads.filter((name) => name.startsWith("key:hash:"))).toHaveLength(1);
+  });
+
+  it("reads KV once for a well-formed key that was never issued", async () => {
+    const { kv, reads } = countingKvStandIn();
+    const store = new ApiKeyStore(kv);
+    const unknown = generateApiKey();
+    for (let i = 0; i < 5; i++) expect(await store.find(unknown)).toBeNull();
+    expect(reads).toHaveLength(1);
+  });
+
+  it("keeps a valid key in memory through a flood of made-up keys", async () => {
+    // The checksum is public, so anyone can forge well-formed keys; each costs one KV read,
+    // but must not push the keys of real callers out of memory.
+    const { kv, reads } = countingKvStandIn();
+    const store = new ApiKeyStore(kv);
+    const { key } = await store.create(newKey);
+    expect(await store.find(key)).not.toBeNull();
+    for (let i = 0; i < 1_500; i++) await store.find(generateApiKey());
+    const before = reads.length;
+    expect(await store.find(key)).not.toBeNull();
+    expect(reads.length).toBe(before);
+  });
+
+  it("stores only the SHA-256 hash of the key, never the key", async () => {
+    const { kv } = countingKvStandIn();
+    const store = new ApiKeyStore(kv);
+    const { key } = await store.create(newKey);
+    const stored = JSON.stringify(await kv.list());
+    const everything = stored + JSON.stringify(await Promise.all((await kv.list()).keys.map(({ name }) => kv.get(name))));
+    expect(everything).not.toContain(key);
+    expect(everything).not.toContain(key.slice(SECRET.start, SECRET.start + SECRET.length));
+    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)))]
+      .map((byte) => byte.toString(16).padStart(2, "0"))
+      .join("");
+    expect(stored).toContain(`key:hash:${hash}`);
+  });
+
+  it("returns a revoked key's record marked revoked at once, though it was remembered", async () => {
+    const { kv } = countingKvStandIn();
+    const store = new ApiKeyStore(kv);
+    const { key, record } = await store.create(newKey);
+    expect((await store.find(key))?.revokedAt).toBeNull();
+    expect(await store.revoke(record.id)).toBe(true);
+    expect((await store.find(key))?.revokedAt).toEqual(expect.any(String));
+  });
+
+  it("treats a KV record it cannot parse as no key", async () => {
+    const { kv } = countingKvStandIn();
+    const store = new ApiKeyStore(kv);
+    const key = generateApiKey();
+    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)))]
+      .map((byte) => byte.toString(16).padStart(2, "0"))
+      .join("");
+    await kv.put(`key:hash:${hash}`, JSON.stringify({ id: "key_x", scopes: "everything" }));
+    expect(await store.find(key)).toBeNull();
+  });
+});

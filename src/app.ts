@@ -6,7 +6,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./env.ts";
-import { ApiError, type ErrorCode, ERRORS, problemBody } from "./lib/errors.ts";
+import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { customerRoutes } from "./routes/customers.ts";
@@ -15,7 +15,15 @@ import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
 
 /** Headers a browser caller may read (CORS hides the rest). */
-const EXPOSED_HEADERS = ["ETag", "Cache-Status", "X-Request-Id", "Server-Timing", "Retry-After", "RateLimit", "RateLimit-Policy"];
+const EXPOSED_HEADERS = [
+  "ETag",
+  "Cache-Status",
+  "X-Request-Id",
+  "Server-Timing",
+  "Retry-After",
+  "RateLimit",
+  "RateLimit-Policy",
+];
 
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -67,7 +75,12 @@ export function createApp() {
       return problem(c, code, error.message || ERRORS[code].title);
     }
     console.error(
-      JSON.stringify({ level: "error", message: "unhandled error", requestId: c.var.requestId, error: describe(error) }),
+      JSON.stringify({
+        level: "error",
+        message: "unhandled error",
+        requestId: c.var.requestId,
+        error: describe(error),
+      }),
     );
     return problem(c, "internal_error", "Something went wrong on our side.");
   });

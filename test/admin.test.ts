@@ -50,7 +50,15 @@ describe("POST /admin/keys", () => {
     expect(response.status).toBe(201);
     expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
     expect(response.headers.get("Cache-Control")).toBe("no-store");
-    expect(Object.keys(key).sort()).toEqual(["allowedOrigins", "createdAt", "expiresAt", "id", "key", "name", "scopes"]);
+    expect(Object.keys(key).sort()).toEqual([
+      "allowedOrigins",
+      "createdAt",
+      "expiresAt",
+      "id",
+      "key",
+      "name",
+      "scopes",
+    ]);
   });
 
   it("defaults to customers:read, any origin and no expiry", async () => {
@@ -106,31 +114,110 @@ describe("POST /admin/keys", () => {
     const cases: { name: string; body: string; headers?: Record<string, string>; detail: RegExp }[] = [
       { name: "a missing name", body: "{}", detail: /^name: is required$/ },
       { name: "an empty name", body: JSON.stringify({ name: "   " }), detail: /^name: must not be empty$/ },
-      { name: "a name over 100 characters", body: JSON.stringify({ name: long(101) }), detail: /^name: must be at most 100 characters$/ },
+      {
+        name: "a name over 100 characters",
+        body: JSON.stringify({ name: long(101) }),
+        detail: /^name: must be at most 100 characters$/,
+      },
       { name: "a name that is not a string", body: JSON.stringify({ name: 42 }), detail: /^name: must be a string$/ },
-      { name: "an unknown scope", body: JSON.stringify({ name: "k", scopes: ["customers:write"] }), detail: /^scopes\.0: must be one of customers:read, addresses:read$/ },
-      { name: "scopes that are not an array", body: JSON.stringify({ name: "k", scopes: "customers:read" }), detail: /^scopes: must be an array of scopes$/ },
-      { name: "a repeated scope", body: JSON.stringify({ name: "k", scopes: ["customers:read", "customers:read"] }), detail: /^scopes: must not repeat a scope$/ },
-      { name: "allowedOrigins with a path", body: JSON.stringify({ name: "k", allowedOrigins: ["https://shop.example/cart"] }), detail: /^allowedOrigins\.0: must be an origin/ },
-      { name: "allowedOrigins with a trailing slash", body: JSON.stringify({ name: "k", allowedOrigins: ["https://shop.example/"] }), detail: /^allowedOrigins\.0: must be an origin/ },
-      { name: "allowedOrigins that are not URLs", body: JSON.stringify({ name: "k", allowedOrigins: ["shop.example"] }), detail: /^allowedOrigins\.0: must be an origin/ },
-      { name: "allowedOrigins of *", body: JSON.stringify({ name: "k", allowedOrigins: ["*"] }), detail: /^allowedOrigins\.0: must be an origin/ },
-      { name: "allowedOrigins of null", body: JSON.stringify({ name: "k", allowedOrigins: ["null"] }), detail: /^allowedOrigins\.0: must be an origin/ },
-      { name: "an empty allowedOrigins list", body: JSON.stringify({ name: "k", allowedOrigins: [] }), detail: /^allowedOrigins: must list at least one origin/ },
-      { name: "allowedOrigins that is a string", body: JSON.stringify({ name: "k", allowedOrigins: "https://shop.example" }), detail: /^allowedOrigins: must be an array of origins$/ },
-      { name: "expiresAt in the past", body: JSON.stringify({ name: "k", expiresAt: "2020-01-01T00:00:00Z" }), detail: /^expiresAt: must be in the future/ },
-      { name: "expiresAt that is not a date", body: JSON.stringify({ name: "k", expiresAt: "tomorrow" }), detail: /^expiresAt: must be an ISO-8601 date-time/ },
-      { name: "expiresAt without a time zone", body: JSON.stringify({ name: "k", expiresAt: "2099-01-01T00:00:00" }), detail: /^expiresAt: must be an ISO-8601 date-time/ },
-      { name: "expiresAt as a number", body: JSON.stringify({ name: "k", expiresAt: 4102444800000 }), detail: /^expiresAt: must be an ISO-8601 date-time/ },
+      {
+        name: "an unknown scope",
+        body: JSON.stringify({ name: "k", scopes: ["customers:write"] }),
+        detail: /^scopes\.0: must be one of customers:read, addresses:read$/,
+      },
+      {
+        name: "scopes that are not an array",
+        body: JSON.stringify({ name: "k", scopes: "customers:read" }),
+        detail: /^scopes: must be an array of scopes$/,
+      },
+      {
+        name: "a repeated scope",
+        body: JSON.stringify({ name: "k", scopes: ["customers:read", "customers:read"] }),
+        detail: /^scopes: must not repeat a scope$/,
+      },
+      {
+        name: "allowedOrigins with a path",
+        body: JSON.stringify({ name: "k", allowedOrigins: ["https://shop.example/cart"] }),
+        detail: /^allowedOrigins\.0: must be an origin/,
+      },
+      {
+        name: "allowedOrigins with a trailing slash",
+        body: JSON.stringify({ name: "k", allowedOrigins: ["https://shop.example/"] }),
+        detail: /^allowedOrigins\.0: must be an origin/,
+      },
+      {
+        name: "allowedOrigins that are not URLs",
+        body: JSON.stringify({ name: "k", allowedOrigins: ["shop.example"] }),
+        detail: /^allowedOrigins\.0: must be an origin/,
+      },
+      {
+        name: "allowedOrigins of *",
+        body: JSON.stringify({ name: "k", allowedOrigins: ["*"] }),
+        detail: /^allowedOrigins\.0: must be an origin/,
+      },
+      {
+        name: "allowedOrigins of null",
+        body: JSON.stringify({ name: "k", allowedOrigins: ["null"] }),
+        detail: /^allowedOrigins\.0: must be an origin/,
+      },
+      {
+        name: "an empty allowedOrigins list",
+        body: JSON.stringify({ name: "k", allowedOrigins: [] }),
+        detail: /^allowedOrigins: must list at least one origin/,
+      },
+      {
+        name: "allowedOrigins that is a string",
+        body: JSON.stringify({ name: "k", allowedOrigins: "https://shop.example" }),
+        detail: /^allowedOrigins: must be an array of origins$/,
+      },
+      {
+        name: "expiresAt in the past",
+        body: JSON.stringify({ name: "k", expiresAt: "2020-01-01T00:00:00Z" }),
+        detail: /^expiresAt: must be in the future/,
+      },
+      {
+        name: "expiresAt that is not a date",
+        body: JSON.stringify({ name: "k", expiresAt: "tomorrow" }),
+        detail: /^expiresAt: must be an ISO-8601 date-time/,
+      },
+      {
+        name: "expiresAt without a time zone",
+        body: JSON.stringify({ name: "k", expiresAt: "2099-01-01T00:00:00" }),
+        detail: /^expiresAt: must be an ISO-8601 date-time/,
+      },
+      {
+        name: "expiresAt as a number",
+        body: JSON.stringify({ name: "k", expiresAt: 4102444800000 }),
+        detail: /^expiresAt: must be an ISO-8601 date-time/,
+      },
       { name: "an unknown field", body: JSON.stringify({ name: "k", admin: true }), detail: /^unknown field "admin"$/ },
-      { name: "a body that is an array", body: JSON.stringify([{ name: "k" }]), detail: /^the body must be a JSON object$/ },
+      {
+        name: "a body that is an array",
+        body: JSON.stringify([{ name: "k" }]),
+        detail: /^the body must be a JSON object$/,
+      },
       { name: "a body that is a string", body: JSON.stringify("k"), detail: /^the body must be a JSON object$/ },
       { name: "a JSON null body", body: "null", detail: /^the body must be a JSON object$/ },
       { name: "malformed JSON", body: '{"name": "k",', detail: /JSON/ },
       { name: "an empty body", body: "", detail: /JSON/ },
-      { name: "a text/plain body", body: JSON.stringify({ name: "k" }), headers: { "Content-Type": "text/plain" }, detail: /Content-Type: application\/json/ },
-      { name: "a form body", body: "name=k", headers: { "Content-Type": "application/x-www-form-urlencoded" }, detail: /Content-Type: application\/json/ },
-      { name: "no Content-Type", body: JSON.stringify({ name: "k" }), headers: {}, detail: /Content-Type: application\/json/ },
+      {
+        name: "a text/plain body",
+        body: JSON.stringify({ name: "k" }),
+        headers: { "Content-Type": "text/plain" },
+        detail: /Content-Type: application\/json/,
+      },
+      {
+        name: "a form body",
+        body: "name=k",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        detail: /Content-Type: application\/json/,
+      },
+      {
+        name: "no Content-Type",
+        body: JSON.stringify({ name: "k" }),
+        headers: {},
+        detail: /Content-Type: application\/json/,
+      },
       { name: "a body over 16 KiB", body: JSON.stringify({ name: "k", padding: long(16 * 1024) }), detail: /16 KiB/ },
     ];
 
@@ -148,7 +235,11 @@ describe("POST /admin/keys", () => {
 
 describe("GET /admin/keys", () => {
   it("lists a key's record without the key or its hash anywhere in the answer", async () => {
-    const created = await createKey({ name: "listed", scopes: ["addresses:read"], allowedOrigins: ["https://shop.example"] });
+    const created = await createKey({
+      name: "listed",
+      scopes: ["addresses:read"],
+      allowedOrigins: ["https://shop.example"],
+    });
     const { response, text, keys } = await listKeys();
     expect(response.status).toBe(200);
     expect(response.headers.get("Cache-Control")).toBe("no-store");
@@ -246,13 +337,18 @@ describe("DELETE /admin/cache/customers/{uuid}", () => {
     await expectProblem(await call(`/v1/customers/${uuid}`, withKey(key)), 404, "customer_not_found");
     expect(await upstreamRequests(uuid)).toBe(1);
 
-    expect((await call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() })).status).toBe(204);
+    expect((await call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() })).status).toBe(
+      204,
+    );
     expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(200);
     expect(await upstreamRequests(uuid)).toBe(2);
   });
 
   it("answers 204 for a customer that was never cached", async () => {
-    const response = await call(`/admin/cache/customers/${uniqueUuid("ADM")}`, { method: "DELETE", headers: adminHeaders() });
+    const response = await call(`/admin/cache/customers/${uniqueUuid("ADM")}`, {
+      method: "DELETE",
+      headers: adminHeaders(),
+    });
     expect(response.status).toBe(204);
   });
 

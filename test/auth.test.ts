@@ -147,9 +147,17 @@ describe("scopes", () => {
     const { key } = await createKey({ scopes: ["addresses:read", "customers:read"] });
     const { path } = await customerRequest();
     const body = await json(await call(path, withKey(key)));
-    expect(Object.keys(body).sort()).toEqual(
-      ["addresses", "email", "name", "organizationId", "phone", "preferredLanguage", "status", "type", "uuid"],
-    );
+    expect(Object.keys(body).sort()).toEqual([
+      "addresses",
+      "email",
+      "name",
+      "organizationId",
+      "phone",
+      "preferredLanguage",
+      "status",
+      "type",
+      "uuid",
+    ]);
   });
 
   it("refuses a key with no scopes with 403 and calls nobody", async () => {
@@ -166,7 +174,12 @@ describe("scopes", () => {
 describe("credentials on the wire", () => {
   it("challenges with WWW-Authenticate: Bearer on every 401", async () => {
     const { path } = await customerRequest();
-    const attempts: Record<string, string>[] = [{}, { Authorization: "Bearer nope" }, { "X-API-Key": "nope" }, { Authorization: "Basic Zm9vOmJhcg==" }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { Authorization: "Bearer nope" },
+      { "X-API-Key": "nope" },
+      { Authorization: "Basic Zm9vOmJhcg==" },
+    ];
     for (const headers of attempts) {
       const response = await call(path, { headers });
       await expectProblem(response, 401, "unauthorized");
@@ -187,7 +200,11 @@ describe("credentials on the wire", () => {
     const { path } = await customerRequest();
     const apiKeys = countingKv(env.API_KEYS);
     for (const presented of ["cedge_short", `cedge_${"x".repeat(200)}`, "x".repeat(8192)]) {
-      await expectProblem(await call(path, { headers: { "X-API-Key": presented }, vars: { API_KEYS: apiKeys.kv } }), 401, "unauthorized");
+      await expectProblem(
+        await call(path, { headers: { "X-API-Key": presented }, vars: { API_KEYS: apiKeys.kv } }),
+        401,
+        "unauthorized",
+      );
     }
     expect(apiKeys.reads()).toBe(0);
   });

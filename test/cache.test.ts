@@ -2,7 +2,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
 import { customerCache, seedCache } from "./helpers/cache.ts";
-import { type Behaviour, putCustomer, TEST_PERSONAL_NUMBER, uniqueUuid, upstreamCustomer, upstreamRequests } from "./helpers/emulator.ts";
+import {
+  type Behaviour,
+  putCustomer,
+  TEST_PERSONAL_NUMBER,
+  uniqueUuid,
+  upstreamCustomer,
+  upstreamRequests,
+} from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
 
 const HIT = /^customer-edge; hit; ttl=(\d+)$/;
@@ -152,7 +159,10 @@ describe("not found", () => {
     const uuid = uniqueUuid("GONE");
     await customerCache().writeNotFound(uuid, Date.now() - 2_000);
     await putCustomer(uuid);
-    const response = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: { NEGATIVE_CACHE_TTL_SECONDS: "1" } });
+    const response = await call(`/v1/customers/${uuid}`, {
+      ...withKey(key),
+      vars: { NEGATIVE_CACHE_TTL_SECONDS: "1" },
+    });
     expect(response.status).toBe(200);
     expect(await upstreamRequests(uuid)).toBe(1);
   });

@@ -1,8 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { SEEDED } from "./support/seed-customers.ts";
 import { call, json, withKey } from "./helpers/app.ts";
-import { type Behaviour, emulatorStats, putCustomer, uniqueUuid, upstreamCustomer, upstreamRequests } from "./helpers/emulator.ts";
+import {
+  type Behaviour,
+  emulatorStats,
+  putCustomer,
+  uniqueUuid,
+  upstreamCustomer,
+  upstreamRequests,
+} from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
+import { SEEDED } from "./support/seed-customers.ts";
 
 const fullKey = () => createKey({ name: "customers test", scopes: ["customers:read"] });
 
@@ -90,17 +97,47 @@ describe("GET /v1/customers/{uuid}: the trimmed profile", () => {
 describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cached", () => {
   const cases: { name: string; behaviour: Behaviour; status: number; code: string; attempts: number }[] = [
     { name: "a 500", behaviour: { mode: "status", status: 500 }, status: 502, code: "upstream_error", attempts: 2 },
-    { name: "the documented 510", behaviour: { mode: "status", status: 510 }, status: 502, code: "upstream_error", attempts: 2 },
+    {
+      name: "the documented 510",
+      behaviour: { mode: "status", status: 510 },
+      status: 502,
+      code: "upstream_error",
+      attempts: 2,
+    },
     { name: "a 503", behaviour: { mode: "status", status: 503 }, status: 502, code: "upstream_error", attempts: 2 },
     { name: "an HTML error page", behaviour: { mode: "html" }, status: 502, code: "upstream_error", attempts: 2 },
     { name: "malformed JSON", behaviour: { mode: "malformed" }, status: 502, code: "upstream_error", attempts: 1 },
-    { name: "a body violating the schema", behaviour: { mode: "schema" }, status: 502, code: "upstream_error", attempts: 1 },
+    {
+      name: "a body violating the schema",
+      behaviour: { mode: "schema" },
+      status: 502,
+      code: "upstream_error",
+      attempts: 1,
+    },
     { name: "a redirect", behaviour: { mode: "redirect" }, status: 502, code: "upstream_error", attempts: 1 },
     { name: "a dropped connection", behaviour: { mode: "drop" }, status: 502, code: "upstream_error", attempts: 2 },
-    { name: "a 401 (our token is wrong)", behaviour: { mode: "status", status: 401 }, status: 502, code: "upstream_error", attempts: 1 },
+    {
+      name: "a 401 (our token is wrong)",
+      behaviour: { mode: "status", status: 401 },
+      status: 502,
+      code: "upstream_error",
+      attempts: 1,
+    },
     { name: "a 403", behaviour: { mode: "status", status: 403 }, status: 502, code: "upstream_error", attempts: 1 },
-    { name: "an undocumented 400", behaviour: { mode: "status", status: 400 }, status: 502, code: "upstream_error", attempts: 1 },
-    { name: "an answer slower than the budget", behaviour: { mode: "slow", delayMs: 4_000 }, status: 504, code: "upstream_timeout", attempts: 1 },
+    {
+      name: "an undocumented 400",
+      behaviour: { mode: "status", status: 400 },
+      status: 502,
+      code: "upstream_error",
+      attempts: 1,
+    },
+    {
+      name: "an answer slower than the budget",
+      behaviour: { mode: "slow", delayMs: 4_000 },
+      status: 504,
+      code: "upstream_timeout",
+      attempts: 1,
+    },
   ];
 
   for (const { name, behaviour, status, code, attempts } of cases) {
@@ -171,7 +208,10 @@ describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cache
       original(...args);
     };
     try {
-      await call(`/v1/customers/${uniqueUuid()}`, { ...withKey(key), vars: { FRONTPAYMENT_TOKEN: "not-the-right-token" } });
+      await call(`/v1/customers/${uniqueUuid()}`, {
+        ...withKey(key),
+        vars: { FRONTPAYMENT_TOKEN: "not-the-right-token" },
+      });
     } finally {
       console.error = original;
     }

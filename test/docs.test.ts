@@ -107,7 +107,9 @@ describe("GET /docs", () => {
       expect(response.status, `${url} (if missing: npm run build:docs)`).toBe(200);
       expect(body.byteLength, url).toBeGreaterThan(0);
       const extension = url.slice(url.lastIndexOf(".") + 1);
-      expect(response.headers.get("Content-Type"), url).toMatch(CONTENT_TYPES[extension] ?? `a known type for .${extension}`);
+      expect(response.headers.get("Content-Type"), url).toMatch(
+        CONTENT_TYPES[extension] ?? `a known type for .${extension}`,
+      );
       expect(response.headers.get("X-Content-Type-Options"), url).toBe("nosniff");
     }
   });

@@ -91,15 +91,18 @@ describe("configuration", () => {
     ["FRONTPAYMENT_BASE_URL", "not a url"],
     ["FRONTPAYMENT_BASE_URL", "ftp://demo-api.frontpayment.no"],
   ];
-  it.each(badVars)("answers 503 not_configured when %s is %j, naming the var but not its value", async (name, value) => {
-    const { key } = await createKey();
-    const response = await call(`/v1/customers/${uniqueUuid()}`, { ...withKey(key), vars: { [name]: value } });
-    expect(response.status).toBe(503);
-    const body = await json(response);
-    expect(body.code).toBe("not_configured");
-    expect(body.detail).toContain(name);
-    if (value) expect(body.detail).not.toContain(value);
-  });
+  it.each(badVars)(
+    "answers 503 not_configured when %s is %j, naming the var but not its value",
+    async (name, value) => {
+      const { key } = await createKey();
+      const response = await call(`/v1/customers/${uniqueUuid()}`, { ...withKey(key), vars: { [name]: value } });
+      expect(response.status).toBe(503);
+      const body = await json(response);
+      expect(body.code).toBe("not_configured");
+      expect(body.detail).toContain(name);
+      if (value) expect(body.detail).not.toContain(value);
+    },
+  );
 
   it("uses the SPEC's defaults when the vars are absent", async () => {
     const { key } = await createKey();

@@ -39,11 +39,14 @@ const get = async (context: Context, path: string, headers: Record<string, strin
   path,
   init: { headers: { Authorization: `Bearer ${await context.key()}`, ...headers } },
 });
-const customer = (suffix: string) => async (context: Context) => get(context, `/v1/customers/${suffix.replaceAll("ID", context.id)}`);
-const postKey = (body: string, contentType = "application/json") => () => ({
-  path: "/admin/keys",
-  init: { method: "POST", headers: adminHeaders({ "Content-Type": contentType }), body },
-});
+const customer = (suffix: string) => async (context: Context) =>
+  get(context, `/v1/customers/${suffix.replaceAll("ID", context.id)}`);
+const postKey =
+  (body: string, contentType = "application/json") =>
+  () => ({
+    path: "/admin/keys",
+    init: { method: "POST", headers: adminHeaders({ "Content-Type": contentType }), body },
+  });
 
 const BAD_UUID = { status: 400, code: "invalid_customer_uuid" } as const;
 const NO_ROUTE = { status: 404, code: "not_found" } as const;
@@ -72,8 +75,16 @@ const rows: Row[] = [
   // NUL, control characters, whitespace.
   { name: "%00 NUL", request: customer("ID%00"), ...BAD_UUID },
   { name: "%0d%0a CRLF (header injection)", request: customer("ID%0d%0aX-Injected:%201"), ...BAD_UUID },
-  { name: "raw U+0001 control character (percent-encoded by the URL parser)", request: customer("ID\u00019"), ...BAD_UUID },
-  { name: "trailing raw U+0001 (the URL parser strips it: the id is valid)", request: customer("ID\u0001"), ...UNKNOWN_CUSTOMER },
+  {
+    name: "raw U+0001 control character (percent-encoded by the URL parser)",
+    request: customer("ID\u00019"),
+    ...BAD_UUID,
+  },
+  {
+    name: "trailing raw U+0001 (the URL parser strips it: the id is valid)",
+    request: customer("ID\u0001"),
+    ...UNKNOWN_CUSTOMER,
+  },
   { name: "raw DEL U+007F", request: customer("ID\u007f"), ...BAD_UUID },
   { name: "raw tab (the URL parser drops it: the id is valid)", request: customer("ID\t9"), ...UNKNOWN_CUSTOMER },
   { name: "raw newline (dropped too)", request: customer("ID\n9"), ...UNKNOWN_CUSTOMER },
@@ -91,12 +102,20 @@ const rows: Row[] = [
   // Length.
   { name: "65 characters", request: (c) => customer(c.id.padEnd(65, "9"))(c), ...BAD_UUID },
   { name: "1,000 characters", request: (c) => customer(c.id.padEnd(1_000, "9"))(c), ...BAD_UUID },
-  { name: "exactly 64 characters (valid: Frontpayment answers its 404)", request: (c) => customer(c.id.padEnd(64, "9"))(c), ...UNKNOWN_CUSTOMER },
+  {
+    name: "exactly 64 characters (valid: Frontpayment answers its 404)",
+    request: (c) => customer(c.id.padEnd(64, "9"))(c),
+    ...UNKNOWN_CUSTOMER,
+  },
   { name: "an empty id", request: customer(""), ...BAD_UUID },
   // `/v1/customers/*` matches the bare path too, so a missing id is a bad id rather than no route.
   { name: "no id and no slash", request: (c) => get(c, "/v1/customers"), ...BAD_UUID },
   // Query, fragment, matrix parameters.
-  { name: "? after the id (the query is not part of the id)", request: customer("ID?uuid=..%2F..%2F"), ...UNKNOWN_CUSTOMER },
+  {
+    name: "? after the id (the query is not part of the id)",
+    request: customer("ID?uuid=..%2F..%2F"),
+    ...UNKNOWN_CUSTOMER,
+  },
   { name: "? as the whole id", request: customer("?ID"), ...BAD_UUID },
   { name: "# after the id (the fragment is never sent)", request: customer("ID#..%2F"), ...UNKNOWN_CUSTOMER },
   { name: "# as the whole id", request: customer("#ID"), ...BAD_UUID },
@@ -105,36 +124,122 @@ const rows: Row[] = [
   { name: "%23", request: customer("ID%23x"), ...BAD_UUID },
   { name: "%3B", request: customer("ID%3Bx"), ...BAD_UUID },
   // Credentials in odd places and odd sizes.
-  { name: "an 8 KB Authorization header", request: (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: `Bearer ${"a".repeat(8 * 1024)}` } } }), ...UNAUTHORIZED },
-  { name: "a 100 KB X-API-Key header", request: (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { "X-API-Key": "k".repeat(100 * 1024) } } }), ...UNAUTHORIZED },
-  { name: "the key in ?api_key=", request: async (c) => ({ path: `/v1/customers/${c.id}?api_key=${await c.key()}` }), ...UNAUTHORIZED },
-  { name: "the key in ?key=", request: async (c) => ({ path: `/v1/customers/${c.id}?key=${await c.key()}` }), ...UNAUTHORIZED },
-  { name: "the key in ?apikey=", request: async (c) => ({ path: `/v1/customers/${c.id}?apikey=${await c.key()}` }), ...UNAUTHORIZED },
   {
-    name: "two different valid keys in the two headers",
-    request: async (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: `Bearer ${await c.key()}`, "X-API-Key": await c.key() } } }),
+    name: "an 8 KB Authorization header",
+    request: (c) => ({
+      path: `/v1/customers/${c.id}`,
+      init: { headers: { Authorization: `Bearer ${"a".repeat(8 * 1024)}` } },
+    }),
     ...UNAUTHORIZED,
   },
-  { name: "Bearer without a key", request: (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: "Bearer" } } }), ...UNAUTHORIZED },
-  { name: "Bearer and spaces only", request: (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: "Bearer    " } } }), ...UNAUTHORIZED },
-  { name: "the key with no scheme", request: async (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: await c.key() } } }), ...UNAUTHORIZED },
-  { name: "the key with its scheme in X-API-Key", request: async (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { "X-API-Key": `Bearer ${await c.key()}` } } }), ...UNAUTHORIZED },
+  {
+    name: "a 100 KB X-API-Key header",
+    request: (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { "X-API-Key": "k".repeat(100 * 1024) } } }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "the key in ?api_key=",
+    request: async (c) => ({ path: `/v1/customers/${c.id}?api_key=${await c.key()}` }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "the key in ?key=",
+    request: async (c) => ({ path: `/v1/customers/${c.id}?key=${await c.key()}` }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "the key in ?apikey=",
+    request: async (c) => ({ path: `/v1/customers/${c.id}?apikey=${await c.key()}` }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "two different valid keys in the two headers",
+    request: async (c) => ({
+      path: `/v1/customers/${c.id}`,
+      init: { headers: { Authorization: `Bearer ${await c.key()}`, "X-API-Key": await c.key() } },
+    }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "Bearer without a key",
+    request: (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: "Bearer" } } }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "Bearer and spaces only",
+    request: (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: "Bearer    " } } }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "the key with no scheme",
+    request: async (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: await c.key() } } }),
+    ...UNAUTHORIZED,
+  },
+  {
+    name: "the key with its scheme in X-API-Key",
+    request: async (c) => ({
+      path: `/v1/customers/${c.id}`,
+      init: { headers: { "X-API-Key": `Bearer ${await c.key()}` } },
+    }),
+    ...UNAUTHORIZED,
+  },
   // Decision: RFC 9110 §11.1 makes the scheme case-insensitive, so `bearer` is a valid credential.
-  { name: "lowercase bearer (accepted: schemes are case-insensitive)", request: async (c) => ({ path: `/v1/customers/${c.id}`, init: { headers: { Authorization: `bearer ${await c.key()}` } } }), ...UNKNOWN_CUSTOMER },
+  {
+    name: "lowercase bearer (accepted: schemes are case-insensitive)",
+    request: async (c) => ({
+      path: `/v1/customers/${c.id}`,
+      init: { headers: { Authorization: `bearer ${await c.key()}` } },
+    }),
+    ...UNKNOWN_CUSTOMER,
+  },
   // Admin bodies.
   { name: "admin body: malformed JSON", request: postKey('{"name":'), ...BAD_BODY },
   { name: "admin body: name of the wrong type", request: postKey(JSON.stringify({ name: ["k"] })), ...BAD_BODY },
-  { name: "admin body: an unknown scope", request: postKey(JSON.stringify({ name: "k", scopes: ["admin"] })), ...BAD_BODY },
-  { name: "admin body: expiresAt in the past", request: postKey(JSON.stringify({ name: "k", expiresAt: "2000-01-01T00:00:00Z" })), ...BAD_BODY },
-  { name: "admin body: expiresAt tomorrow", request: postKey(JSON.stringify({ name: "k", expiresAt: "tomorrow" })), ...BAD_BODY },
-  { name: "admin body: a __proto__ field", request: postKey('{"name":"k","__proto__":{"scopes":["addresses:read"]}}'), ...BAD_BODY },
-  { name: "admin body: a javascript: origin", request: postKey(JSON.stringify({ name: "k", allowedOrigins: ["javascript:alert(1)"] })), ...BAD_BODY },
-  { name: "admin body: JSON sent as text/plain", request: postKey(JSON.stringify({ name: "k" }), "text/plain"), ...BAD_BODY },
-  { name: "admin: a key id longer than KV allows", request: () => ({ path: `/admin/keys/key_${"x".repeat(600)}`, init: { method: "DELETE", headers: adminHeaders() } }), ...NO_ROUTE },
+  {
+    name: "admin body: an unknown scope",
+    request: postKey(JSON.stringify({ name: "k", scopes: ["admin"] })),
+    ...BAD_BODY,
+  },
+  {
+    name: "admin body: expiresAt in the past",
+    request: postKey(JSON.stringify({ name: "k", expiresAt: "2000-01-01T00:00:00Z" })),
+    ...BAD_BODY,
+  },
+  {
+    name: "admin body: expiresAt tomorrow",
+    request: postKey(JSON.stringify({ name: "k", expiresAt: "tomorrow" })),
+    ...BAD_BODY,
+  },
+  {
+    name: "admin body: a __proto__ field",
+    request: postKey('{"name":"k","__proto__":{"scopes":["addresses:read"]}}'),
+    ...BAD_BODY,
+  },
+  {
+    name: "admin body: a javascript: origin",
+    request: postKey(JSON.stringify({ name: "k", allowedOrigins: ["javascript:alert(1)"] })),
+    ...BAD_BODY,
+  },
+  {
+    name: "admin body: JSON sent as text/plain",
+    request: postKey(JSON.stringify({ name: "k" }), "text/plain"),
+    ...BAD_BODY,
+  },
+  {
+    name: "admin: a key id longer than KV allows",
+    request: () => ({
+      path: `/admin/keys/key_${"x".repeat(600)}`,
+      init: { method: "DELETE", headers: adminHeaders() },
+    }),
+    ...NO_ROUTE,
+  },
   // Wrong methods (OPTIONS is the CORS preflight, tested in cors.test.ts).
   ...(["POST", "PUT", "DELETE", "PATCH"] as const).map((method) => ({
     name: `${method} on a customer`,
-    request: (c: Context) => ({ path: `/v1/customers/${c.id}`, init: { method, body: method === "DELETE" ? null : "{}" } }),
+    request: (c: Context) => ({
+      path: `/v1/customers/${c.id}`,
+      init: { method, body: method === "DELETE" ? null : "{}" },
+    }),
     status: 405,
     code: "method_not_allowed",
     allow: "GET, HEAD",

@@ -34,7 +34,8 @@ describe("API key format", () => {
     const keys = Array.from({ length: 1_000 }, generateApiKey);
     const counts = new Map<string, number>();
     for (const key of keys) {
-      for (const char of key.slice(SECRET.start, SECRET.start + SECRET.length)) counts.set(char, (counts.get(char) ?? 0) + 1);
+      for (const char of key.slice(SECRET.start, SECRET.start + SECRET.length))
+        counts.set(char, (counts.get(char) ?? 0) + 1);
     }
     // Every symbol is used and none is favoured (a modulo bias or a stuck position would show):
     // 32,000 draws give each of the 62 symbols ~516, σ ≈ 22; the bounds are over 7σ away.
@@ -129,7 +130,9 @@ function countingKvStandIn() {
     },
     async list({ prefix = "" }: { prefix?: string } = {}) {
       reads.push(`list:${prefix}`);
-      const keys = [...values].filter(([name]) => name.startsWith(prefix)).map(([name, { metadata }]) => ({ name, metadata }));
+      const keys = [...values]
+        .filter(([name]) => name.startsWith(prefix))
+        .map(([name, { metadata }]) => ({ name, metadata }));
       return { keys, list_complete: true, cacheStatus: null };
     },
     async delete(key: string) {
@@ -187,7 +190,8 @@ describe("ApiKeyStore.find", () => {
     const store = new ApiKeyStore(kv);
     const { key } = await store.create(newKey);
     const stored = JSON.stringify(await kv.list());
-    const everything = stored + JSON.stringify(await Promise.all((await kv.list()).keys.map(({ name }) => kv.get(name))));
+    const everything =
+      stored + JSON.stringify(await Promise.all((await kv.list()).keys.map(({ name }) => kv.get(name))));
     expect(everything).not.toContain(key);
     expect(everything).not.toContain(key.slice(SECRET.start, SECRET.start + SECRET.length));
     const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)))]

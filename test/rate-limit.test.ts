@@ -60,34 +60,30 @@ describe("per-key rate limit", () => {
     expect(response.headers.get("RateLimit-Policy")).toBe(POLICY);
   });
 
-  it(
-    "refuses a key over its limit with 429 rate_limited, Retry-After and RateLimit, and leaves another key alone",
-    async () => {
-      const { key } = await createKey({ name: "rate limited" });
-      const { uuid, path } = await cachedCustomer(key);
-      const { accepted, refusal, sameWindow } = await driveOverLimit(key, path);
+  it("refuses a key over its limit with 429 rate_limited, Retry-After and RateLimit, and leaves another key alone", async () => {
+    const { key } = await createKey({ name: "rate limited" });
+    const { uuid, path } = await cachedCustomer(key);
+    const { accepted, refusal, sameWindow } = await driveOverLimit(key, path);
 
-      // The priming request in cachedCustomer counted too.
-      if (sameWindow) expect(accepted + 1).toBe(RATE_LIMIT.limit);
-      else expect(accepted + 1).toBeGreaterThanOrEqual(RATE_LIMIT.limit);
+    // The priming request in cachedCustomer counted too.
+    if (sameWindow) expect(accepted + 1).toBe(RATE_LIMIT.limit);
+    else expect(accepted + 1).toBeGreaterThanOrEqual(RATE_LIMIT.limit);
 
-      const body = await expectProblem(refusal, 429, "rate_limited");
-      expect(body.detail).toContain("120");
-      const retryAfter = refusal.headers.get("Retry-After") ?? "";
-      expect(retryAfter).toMatch(/^[1-9]\d*$/);
-      expect(Number(retryAfter)).toBeLessThanOrEqual(RATE_LIMIT.periodSeconds);
-      expect(refusal.headers.get("RateLimit")).toBe(`"per-key";r=0;t=${retryAfter}`);
-      expect(refusal.headers.get("RateLimit-Policy")).toBe(POLICY);
-      expect(refusal.headers.get("Cache-Control")).toBe("no-store");
-      expect(await upstreamRequests(uuid)).toBe(1);
+    const body = await expectProblem(refusal, 429, "rate_limited");
+    expect(body.detail).toContain("120");
+    const retryAfter = refusal.headers.get("Retry-After") ?? "";
+    expect(retryAfter).toMatch(/^[1-9]\d*$/);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(RATE_LIMIT.periodSeconds);
+    expect(refusal.headers.get("RateLimit")).toBe(`"per-key";r=0;t=${retryAfter}`);
+    expect(refusal.headers.get("RateLimit-Policy")).toBe(POLICY);
+    expect(refusal.headers.get("Cache-Control")).toBe("no-store");
+    expect(await upstreamRequests(uuid)).toBe(1);
 
-      const { key: otherKey } = await createKey({ name: "not rate limited" });
-      const other = await call(path, withKey(otherKey));
-      expect(other.status).toBe(200);
-      expect(other.headers.get("RateLimit-Policy")).toBe(POLICY);
-    },
-    30_000,
-  );
+    const { key: otherKey } = await createKey({ name: "not rate limited" });
+    const other = await call(path, withKey(otherKey));
+    expect(other.status).toBe(200);
+    expect(other.headers.get("RateLimit-Policy")).toBe(POLICY);
+  }, 30_000);
 
   it("answers a request without a usable key with 401, before any rate-limit policy applies", async () => {
     const { key } = await createKey({ name: "rate limit unauthenticated" });

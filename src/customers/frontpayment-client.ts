@@ -25,9 +25,7 @@ export class UpstreamError extends Error {
   }
 }
 
-export type UpstreamAnswer =
-  | { found: true; customer: Customer; status: number }
-  | { found: false; status: 404 };
+export type UpstreamAnswer = { found: true; customer: Customer; status: number } | { found: false; status: 404 };
 
 export interface UpstreamCall {
   answer: UpstreamAnswer;

@@ -80,8 +80,11 @@ export type CustomerAddresses = z.infer<typeof CustomerAddresses>;
 export const CUSTOMER_UUID_PATTERN = /^[A-Za-z0-9]{1,64}$/;
 
 export const CustomerUuidParam = z.object({
-  uuid: z.string().check(z.regex(CUSTOMER_UUID_PATTERN, "must be 1 to 64 letters or digits")).register(
-    z.globalRegistry,
-    { description: "Frontpayment customer UUID: letters and digits only, 1 to 64 characters", examples: ["CSRT1511414842"] },
-  ),
+  uuid: z
+    .string()
+    .check(z.regex(CUSTOMER_UUID_PATTERN, "must be 1 to 64 letters or digits"))
+    .register(z.globalRegistry, {
+      description: "Frontpayment customer UUID: letters and digits only, 1 to 64 characters",
+      examples: ["CSRT1511414842"],
+    }),
 });

@@ -31,11 +31,17 @@ export const CreateKeyBody = z.strictObject(
     allowedOrigins: z.optional(
       z
         .array(Origin, "must be an array of origins")
-        .check(z.minLength(1, "must list at least one origin, or be left out"), z.maxLength(50, "must list at most 50 origins")),
+        .check(
+          z.minLength(1, "must list at least one origin, or be left out"),
+          z.maxLength(50, "must list at most 50 origins"),
+        ),
     ),
     expiresAt: z.optional(
       z.iso
-        .datetime({ offset: true, error: "must be an ISO-8601 date-time with a time zone, such as 2030-01-01T00:00:00Z" })
+        .datetime({
+          offset: true,
+          error: "must be an ISO-8601 date-time with a time zone, such as 2030-01-01T00:00:00Z",
+        })
         .check(z.refine((value) => Date.parse(value) > Date.now(), "must be in the future")),
     ),
   },

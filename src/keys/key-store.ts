@@ -1,8 +1,8 @@
+import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { generateApiKey, generateKeyId, isWellFormedApiKey } from "./key-format.ts";
 import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.ts";
-import * as z from "zod/mini";
 
 /*
  * KV layout in API_KEYS:

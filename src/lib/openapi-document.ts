@@ -21,8 +21,14 @@ const HEADERS: Record<string, { description: string; schema: { type: "string" | 
       "`customer-edge; hit; ttl=-N; detail=stale` (stale copy served)",
     schema: { type: "string" },
   },
-  "Cache-Control": { description: "`private, no-cache`: shared caches never store customer data", schema: { type: "string" } },
-  "X-Request-Id": { description: "Echoes a safe inbound id of up to 64 characters, else a new one", schema: { type: "string" } },
+  "Cache-Control": {
+    description: "`private, no-cache`: shared caches never store customer data",
+    schema: { type: "string" },
+  },
+  "X-Request-Id": {
+    description: "Echoes a safe inbound id of up to 64 characters, else a new one",
+    schema: { type: "string" },
+  },
   "Server-Timing": { description: "Cache and upstream durations", schema: { type: "string" } },
   "RateLimit-Policy": { description: "Draft IETF RateLimit-Policy of the key's limit", schema: { type: "string" } },
   RateLimit: { description: "Draft IETF RateLimit, sent when it is known (on 429)", schema: { type: "string" } },
@@ -63,7 +69,12 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
       headers: Object.fromEntries(Object.entries(HEADERS).map(([name, header]) => [name, header])),
       securitySchemes: {
         apiKeyBearer: { type: "http", scheme: "bearer", description: "API key as `Authorization: Bearer cedge_...`" },
-        apiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key", description: "API key as `X-API-Key: cedge_...`" },
+        apiKeyHeader: {
+          type: "apiKey",
+          in: "header",
+          name: "X-API-Key",
+          description: "API key as `X-API-Key: cedge_...`",
+        },
       },
     },
   };
@@ -83,7 +94,11 @@ function referencedOnly(registered: Record<string, Record<string, unknown>>, pat
     kept[id] = rest;
     pending.push(...refsIn(rest));
   }
-  return Object.fromEntries(Object.keys(kept).sort().map((id) => [id, kept[id]!]));
+  return Object.fromEntries(
+    Object.keys(kept)
+      .sort()
+      .map((id) => [id, kept[id]!]),
+  );
 }
 
 function refsIn(value: unknown): string[] {
@@ -123,7 +138,8 @@ function pathParameters(params: z.ZodMiniObject) {
 }
 
 function describeResponse(spec: ResponseSpec) {
-  const headers = spec.headers && Object.fromEntries(spec.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+  const headers =
+    spec.headers && Object.fromEntries(spec.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
   const base = { description: spec.description, ...(headers && { headers }) };
   if (spec.problems) {
     return {
@@ -131,13 +147,20 @@ function describeResponse(spec: ResponseSpec) {
       content: {
         "application/problem+json": {
           schema: { $ref: uri("Problem") },
-          examples: Object.fromEntries(spec.problems.map((code) => [code, { value: problemBody(code, exampleDetail(code), "3f0c7b0e-2a51-4f7c-9d0e-5b1c6a7d8e9f") }])),
+          examples: Object.fromEntries(
+            spec.problems.map((code) => [
+              code,
+              { value: problemBody(code, exampleDetail(code), "3f0c7b0e-2a51-4f7c-9d0e-5b1c6a7d8e9f") },
+            ]),
+          ),
         },
       },
     };
   }
   if (!spec.schema) return base;
-  const schema = spec.alternative ? { oneOf: [schemaFor(spec.schema), schemaFor(spec.alternative)] } : schemaFor(spec.schema);
+  const schema = spec.alternative
+    ? { oneOf: [schemaFor(spec.schema), schemaFor(spec.alternative)] }
+    : schemaFor(spec.schema);
   return {
     ...base,
     content: { "application/json": { schema, ...(spec.example !== undefined && { example: spec.example }) } },

@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
-import { ApiError } from "../lib/errors.ts";
 import { isUsable, type Scope } from "../keys/key-record.ts";
 import { ApiKeyStore } from "../keys/key-store.ts";
+import { ApiError } from "../lib/errors.ts";
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="customer-edge"' };
 

@@ -21,10 +21,14 @@ export function rateLimit() {
     const { success } = await c.env.RATE_LIMITER.limit({ key: c.var.apiKey.id });
     if (!success) {
       const period = String(RATE_LIMIT.periodSeconds);
-      throw new ApiError("rate_limited", `This API key is over its limit of ${RATE_LIMIT.limit} requests per ${period} s.`, {
-        "Retry-After": period,
-        RateLimit: `"per-key";r=0;t=${period}`,
-      });
+      throw new ApiError(
+        "rate_limited",
+        `This API key is over its limit of ${RATE_LIMIT.limit} requests per ${period} s.`,
+        {
+          "Retry-After": period,
+          RateLimit: `"per-key";r=0;t=${period}`,
+        },
+      );
     }
     await next();
   });

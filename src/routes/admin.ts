@@ -5,11 +5,11 @@ import { createMiddleware } from "hono/factory";
 import { CustomerCache } from "../customers/customer-cache.ts";
 import { CustomerUuidParam } from "../customers/schemas.ts";
 import { type AppEnv, requireConfig } from "../env.ts";
-import { ApiError } from "../lib/errors.ts";
-import { problemHook } from "../lib/validation.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
 import { type ApiKeyRecord, isExpired } from "../keys/key-record.ts";
 import { ApiKeyStore } from "../keys/key-store.ts";
+import { ApiError } from "../lib/errors.ts";
+import { problemHook } from "../lib/validation.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { sValidator } from "@hono/standard-validator";
 import { Hono } from "hono";
-import { createMiddleware } from "hono/factory";
 import { etag, RETAINED_304_HEADERS } from "hono/etag";
+import { createMiddleware } from "hono/factory";
 import { setMetric } from "hono/timing";
 import { CustomerCache } from "../customers/customer-cache.ts";
 import { CustomerService } from "../customers/customer-service.ts";
@@ -34,14 +34,25 @@ export const getCustomer = defineOperation({
       alternative: CustomerAddresses,
       headers: ["ETag", "Cache-Status", "Cache-Control", "X-Request-Id", "Server-Timing", "RateLimit-Policy"],
     },
-    304: { description: "Not modified: the `If-None-Match` ETag still matches", headers: ["ETag", "Cache-Status", "X-Request-Id"] },
+    304: {
+      description: "Not modified: the `If-None-Match` ETag still matches",
+      headers: ["ETag", "Cache-Status", "X-Request-Id"],
+    },
     400: { description: "Invalid customer UUID", problems: ["invalid_customer_uuid"] },
     401: { description: "No usable API key", problems: ["unauthorized"], headers: ["WWW-Authenticate"] },
     403: { description: "Scope missing or origin not allowed", problems: ["forbidden"] },
     404: { description: "No such customer", problems: ["customer_not_found"] },
-    429: { description: "Over the key's rate limit", problems: ["rate_limited"], headers: ["Retry-After", "RateLimit"] },
+    429: {
+      description: "Over the key's rate limit",
+      problems: ["rate_limited"],
+      headers: ["Retry-After", "RateLimit"],
+    },
     502: { description: "Frontpayment failed and no stale copy exists", problems: ["upstream_error"] },
-    503: { description: "Not configured, or Frontpayment's budget is nearly spent", problems: ["not_configured", "upstream_busy"], headers: ["Retry-After"] },
+    503: {
+      description: "Not configured, or Frontpayment's budget is nearly spent",
+      problems: ["not_configured", "upstream_busy"],
+      headers: ["Retry-After"],
+    },
     504: { description: "Frontpayment timed out and no stale copy exists", problems: ["upstream_timeout"] },
   },
 });
@@ -95,7 +106,8 @@ export const customerRoutes = new Hono<AppEnv>()
 
 function customerService(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): CustomerService {
   const config = requireConfig(env);
-  if (!env.FRONTPAYMENT_TOKEN) throw new ApiError("not_configured", "The service is misconfigured: FRONTPAYMENT_TOKEN is not set.");
+  if (!env.FRONTPAYMENT_TOKEN)
+    throw new ApiError("not_configured", "The service is misconfigured: FRONTPAYMENT_TOKEN is not set.");
   return new CustomerService(
     new CustomerCache(env.CACHE, config),
     new FrontpaymentClient(config.baseUrl, env.FRONTPAYMENT_TOKEN, config.upstreamTimeoutMs),

@@ -70,7 +70,9 @@ export function send(
 ): Promise<Response> {
   const merged = new Headers(request.init?.headers);
   for (const [name, value] of Array.isArray(headers) ? headers : Object.entries(headers)) merged.append(name, value);
-  const path = options.query ? `${request.path}${request.path.includes("?") ? "&" : "?"}${options.query}` : request.path;
+  const path = options.query
+    ? `${request.path}${request.path.includes("?") ? "&" : "?"}${options.query}`
+    : request.path;
   return call(path, { ...request.init, headers: merged, ...(options.vars && { vars: options.vars }) });
 }
 
@@ -131,7 +133,13 @@ export function describeApiKeyAuth(route: ApiKeyRoute): void {
       await expectUnauthorized(request, await send(request));
     });
 
-    for (const malformed of ["not-a-key", "cedge_", "cedge_tooShort", `CEDGE_${"A".repeat(38)}`, `cedge_${"-".repeat(38)}`]) {
+    for (const malformed of [
+      "not-a-key",
+      "cedge_",
+      "cedge_tooShort",
+      `CEDGE_${"A".repeat(38)}`,
+      `cedge_${"-".repeat(38)}`,
+    ]) {
       it(`refuses a malformed key (${malformed.slice(0, 16)}...)`, async () => {
         const request = await route.prepare();
         await expectUnauthorized(request, await send(request, { Authorization: `Bearer ${malformed}` }));
@@ -179,14 +187,20 @@ export function describeApiKeyAuth(route: ApiKeyRoute): void {
     }
 
     it("refuses two different valid keys sent in the two headers", async () => {
-      const [first, second] = [await createKey({ scopes: [...route.scopes] }), await createKey({ scopes: [...route.scopes] })];
+      const [first, second] = [
+        await createKey({ scopes: [...route.scopes] }),
+        await createKey({ scopes: [...route.scopes] }),
+      ];
       const request = await route.prepare();
       const response = await send(request, { Authorization: `Bearer ${first.key}`, "X-API-Key": second.key });
       await expectUnauthorized(request, response);
     });
 
     it("refuses two Authorization headers carrying two keys", async () => {
-      const [first, second] = [await createKey({ scopes: [...route.scopes] }), await createKey({ scopes: [...route.scopes] })];
+      const [first, second] = [
+        await createKey({ scopes: [...route.scopes] }),
+        await createKey({ scopes: [...route.scopes] }),
+      ];
       const request = await route.prepare();
       const response = await send(request, [
         ["Authorization", `Bearer ${first.key}`],
@@ -233,7 +247,10 @@ export function describeAdminAuth(routes: readonly AdminRoute[]): void {
 
         it("refuses a prefix of the token", async () => {
           const request = await route.prepare();
-          await expectRefused(request, await send(request, { Authorization: `Bearer ${TEST_ADMIN_TOKEN.slice(0, -1)}` }));
+          await expectRefused(
+            request,
+            await send(request, { Authorization: `Bearer ${TEST_ADMIN_TOKEN.slice(0, -1)}` }),
+          );
         });
 
         it("refuses the token under another scheme", async () => {
@@ -257,7 +274,11 @@ export function describeAdminAuth(routes: readonly AdminRoute[]): void {
 
         it("refuses even the right token when ADMIN_TOKEN is unset", async () => {
           const request = await route.prepare();
-          const response = await send(request, { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, { vars: { ADMIN_TOKEN: undefined } });
+          const response = await send(
+            request,
+            { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+            { vars: { ADMIN_TOKEN: undefined } },
+          );
           await expectRefused(request, response);
         });
 
@@ -269,9 +290,13 @@ export function describeAdminAuth(routes: readonly AdminRoute[]): void {
 
         it("uses the ADMIN_TOKEN of the environment it runs in", async () => {
           // The positive control for the two cases above: `vars` really replaces the secret.
-          const response = await send(await route.prepare(), { Authorization: "Bearer rotated-admin-token" }, {
-            vars: { ADMIN_TOKEN: "rotated-admin-token" },
-          });
+          const response = await send(
+            await route.prepare(),
+            { Authorization: "Bearer rotated-admin-token" },
+            {
+              vars: { ADMIN_TOKEN: "rotated-admin-token" },
+            },
+          );
           expect(response.status).toBe(route.okStatus);
         });
       });

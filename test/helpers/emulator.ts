@@ -15,7 +15,10 @@ let counter = 0;
 /** A customer uuid no other test uses (tests share one emulator). */
 export function uniqueUuid(prefix = "T"): string {
   counter++;
-  return `${prefix}${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`.replace(/[^A-Za-z0-9]/g, "");
+  return `${prefix}${Date.now().toString(36)}${counter}${Math.random().toString(36).slice(2, 8)}`.replace(
+    /[^A-Za-z0-9]/g,
+    "",
+  );
 }
 
 /** The personal number every generated test customer carries; it must never come back. */

@@ -1,9 +1,9 @@
 import { afterAll, expect, vi } from "vitest";
-import { PERSONAL_NUMBERS } from "../support/seed-customers.ts";
 import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN } from "../support/constants.ts";
+import { PERSONAL_NUMBERS } from "../support/seed-customers.ts";
 import { answers } from "./app.ts";
-import { createdKeys } from "./keys.ts";
 import { TEST_PERSONAL_NUMBER } from "./emulator.ts";
+import { createdKeys } from "./keys.ts";
 
 /**
  * Registered for every test file (vitest `setupFiles`): after the file's tests, every answer
@@ -37,7 +37,8 @@ afterAll(() => {
     }
   }
   for (const line of logLines) {
-    for (const secret of secrets) if (line.includes(secret)) leaks.push(`log line contains a secret: ${line.slice(0, 80)}`);
+    for (const secret of secrets)
+      if (line.includes(secret)) leaks.push(`log line contains a secret: ${line.slice(0, 80)}`);
   }
   expect(leaks).toEqual([]);
 });

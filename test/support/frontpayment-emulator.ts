@@ -8,16 +8,17 @@
  *
  *   node test/support/frontpayment-emulator.ts --port 9999 --latency 150 --token dev-token
  */
-import { createServer, STATUS_CODES, validateHeaderName, validateHeaderValue } from "node:http";
+
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, validateHeaderName, validateHeaderValue } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type Behaviour, type Mode, MODES, SEEDS } from "./seed-customers.ts";
+import { type Behaviour, MODES, type Mode, SEEDS } from "./seed-customers.ts";
 
-export { EXAMPLE_CUSTOMER_UUID, PERSONAL_NUMBERS, SEEDED } from "./seed-customers.ts";
 export type { Behaviour, CustomerData, Mode } from "./seed-customers.ts";
+export { EXAMPLE_CUSTOMER_UUID, PERSONAL_NUMBERS, SEEDED } from "./seed-customers.ts";
 
 export interface EmulatorOptions {
   port?: number; // 0 = random
@@ -31,17 +32,33 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-
 const UUID_PATTERN = /^[A-Za-z0-9]{1,64}$/;
 const CUSTOMER_ROUTE = "/api/v1/connect/customers/details/";
-const NOT_FOUND = { status_code: 404, status_message: "Not Found", message: "customerNotFound", is_data: false, data: null };
+const NOT_FOUND = {
+  status_code: 404,
+  status_message: "Not Found",
+  message: "customerNotFound",
+  is_data: false,
+  data: null,
+};
 const HTML_502 = [
-  "<html>", "<head><title>502 Bad Gateway</title></head>", "<body>", "<center><h1>502 Bad Gateway</h1></center>",
-  "<hr><center>nginx</center>", "</body>", "</html>", "",
+  "<html>",
+  "<head><title>502 Bad Gateway</title></head>",
+  "<body>",
+  "<center><h1>502 Bad Gateway</h1></center>",
+  "<hr><center>nginx</center>",
+  "</body>",
+  "</html>",
+  "",
 ].join("\r\n");
 
-const success = (data: unknown) =>
-  ({ status_code: 200, status_message: "OK", message: "customerDetailsRetrievedSuccessfully", is_data: true, data });
+const success = (data: unknown) => ({
+  status_code: 200,
+  status_message: "OK",
+  message: "customerDetailsRetrievedSuccessfully",
+  is_data: true,
+  data,
+});
 
 function failure(status: number): object {
   if (status === 404) return NOT_FOUND;
@@ -51,22 +68,42 @@ function failure(status: number): object {
 }
 
 /** A 200 whose JSON is cut off mid-way, as when a proxy truncates the answer. */
-const truncatedBody = (uuid: string) => JSON.stringify(success({ uuid, type: "Private", name: "Truncated Body" })).slice(0, 120);
+const truncatedBody = (uuid: string) =>
+  JSON.stringify(success({ uuid, type: "Private", name: "Truncated Body" })).slice(0, 120);
 /** Valid JSON in the success envelope, but `name` is a number and `addresses` is missing. */
 const schemaViolation = (uuid: string) =>
-  success({ uuid, type: "Private", name: 4711, countryCode: "+47", msisdn: "40000000", email: "schema@example.no", status: "Active" });
+  success({
+    uuid,
+    type: "Private",
+    name: 4711,
+    countryCode: "+47",
+    msisdn: "40000000",
+    email: "schema@example.no",
+    status: "Active",
+  });
 
-interface Customer { data: unknown; behaviour: Behaviour; headers: Record<string, string>; failuresLeft: number }
+interface Customer {
+  data: unknown;
+  behaviour: Behaviour;
+  headers: Record<string, string>;
+  failuresLeft: number;
+}
 type Headers = Record<string, string | number>;
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Headers = {}): void {
-  res.writeHead(status, { ...headers, "content-type": contentType, "content-length": Buffer.byteLength(body) }).end(body);
+  res
+    .writeHead(status, { ...headers, "content-type": contentType, "content-length": Buffer.byteLength(body) })
+    .end(body);
 }
 const sendJson = (res: ServerResponse, status: number, body: unknown, headers?: Headers) =>
   send(res, status, "application/json", JSON.stringify(body), headers);
 
 function decodeSegment(raw: string): string {
-  try { return decodeURIComponent(raw); } catch { return raw; }
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -114,10 +151,20 @@ function parseCustomer(body: unknown, previous: Customer | undefined): Customer 
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const { host = "127.0.0.1", token, latencyMs = 0, slowMs = 10_000 } = options;
-  const customers = new Map<string, Customer>(Object.values(SEEDS).map((seed) =>
-    [seed.uuid, { data: structuredClone(seed.data), behaviour: seed.behaviour ?? { mode: "ok" }, headers: {}, failuresLeft: 0 }]));
+  const customers = new Map<string, Customer>(
+    Object.values(SEEDS).map((seed) => [
+      seed.uuid,
+      { data: structuredClone(seed.data), behaviour: seed.behaviour ?? { mode: "ok" }, headers: {}, failuresLeft: 0 },
+    ]),
+  );
   // Header values are never stored: they carry the token. Only counts are kept.
-  const emptyStats = () => ({ requests: 0, byUuid: new Map<string, number>(), invalidIds: [] as string[], unauthorized: 0, redirectsFollowed: 0 });
+  const emptyStats = () => ({
+    requests: 0,
+    byUuid: new Map<string, number>(),
+    invalidIds: [] as string[],
+    unauthorized: 0,
+    redirectsFollowed: 0,
+  });
   let stats = emptyStats();
   // Aborted on close, so pending delays (a "slow" customer waits 10 s) end instead of holding the process.
   const closing = new AbortController();
@@ -133,15 +180,31 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return { mode: "status", status, delayMs };
   }
 
-  function answer(req: IncomingMessage, res: ServerResponse, uuid: string, behaviour: Behaviour, data: unknown, headers: Headers): void {
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uuid: string,
+    behaviour: Behaviour,
+    data: unknown,
+    headers: Headers,
+  ) {
     switch (behaviour.mode) {
-      case "ok": case "slow": case "fail-then-ok": return sendJson(res, 200, success(data), headers);
-      case "status": return sendJson(res, behaviour.status ?? 500, failure(behaviour.status ?? 500), headers);
-      case "html": return send(res, 502, "text/html; charset=utf-8", HTML_502, headers);
-      case "malformed": return send(res, 200, "application/json", truncatedBody(uuid), headers);
-      case "schema": return sendJson(res, 200, schemaViolation(uuid), headers);
-      case "redirect": return send(res, 302, "text/plain", "", { ...headers, location: `${url}/__emulator/redirected/${uuid}` });
-      case "drop": return void req.socket.destroy();
+      case "ok":
+      case "slow":
+      case "fail-then-ok":
+        return sendJson(res, 200, success(data), headers);
+      case "status":
+        return sendJson(res, behaviour.status ?? 500, failure(behaviour.status ?? 500), headers);
+      case "html":
+        return send(res, 502, "text/html; charset=utf-8", HTML_502, headers);
+      case "malformed":
+        return send(res, 200, "application/json", truncatedBody(uuid), headers);
+      case "schema":
+        return sendJson(res, 200, schemaViolation(uuid), headers);
+      case "redirect":
+        return send(res, 302, "text/plain", "", { ...headers, location: `${url}/__emulator/redirected/${uuid}` });
+      case "drop":
+        return void req.socket.destroy();
     }
   }
 
@@ -181,10 +244,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     const [, control, rest = ""] = /^\/__emulator\/([a-z-]+)\/?(.*)$/.exec(path) ?? [];
     const id = decodeSegment(rest);
-    if (req.method === "GET" && path.startsWith(CUSTOMER_ROUTE)) return serveCustomer(req, res, path.slice(CUSTOMER_ROUTE.length));
+    if (req.method === "GET" && path.startsWith(CUSTOMER_ROUTE))
+      return serveCustomer(req, res, path.slice(CUSTOMER_ROUTE.length));
     if (req.method === "PUT" && control === "customers") return putCustomer(req, res, id);
-    if (req.method === "GET" && control === "stats" && id) return sendJson(res, 200, { requests: stats.byUuid.get(id) ?? 0 });
-    if (req.method === "GET" && control === "stats") return sendJson(res, 200, { ...stats, byUuid: Object.fromEntries(stats.byUuid) });
+    if (req.method === "GET" && control === "stats" && id)
+      return sendJson(res, 200, { requests: stats.byUuid.get(id) ?? 0 });
+    if (req.method === "GET" && control === "stats")
+      return sendJson(res, 200, { ...stats, byUuid: Object.fromEntries(stats.byUuid) });
     if (req.method === "POST" && control === "reset-stats") {
       stats = emptyStats();
       return void res.writeHead(204).end();
@@ -207,17 +273,19 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   url = `http://${host.includes(":") ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    close: () => new Promise<void>((resolve, reject) => {
-      closing.abort();
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closing.abort();
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }
 
 function numberOption(name: string, value: string | undefined, fallback: number): number {
   const parsed = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
   return parsed;
 }
 

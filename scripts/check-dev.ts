@@ -74,7 +74,11 @@ async function waitForBanner(child: ChildProcess): Promise<string> {
   return devOutput;
 }
 
-interface Answer { status: number; cacheStatus: string; body: string }
+interface Answer {
+  status: number;
+  cacheStatus: string;
+  body: string;
+}
 
 async function getCustomer(url: string, key: string): Promise<Answer> {
   const headers = { Authorization: `Bearer ${key}` };
@@ -123,7 +127,11 @@ async function checkKeysCli(baseUrl: string, customerUrl: string): Promise<void>
 
   const revoked = await keys(baseUrl, "revoke", id);
   const refused = (await getCustomer(customerUrl, key)).status;
-  check(`keys revoke works and the key then gets 401 (got ${refused})`, revoked.code === 0 && refused === 401, revoked.stderr);
+  check(
+    `keys revoke works and the key then gets 401 (got ${refused})`,
+    revoked.code === 0 && refused === 401,
+    revoked.stderr,
+  );
 
   const unknown = await keys(baseUrl, "revoke", "key_0000000000000000");
   const explained = unknown.code === 1 && /HTTP 404/.test(unknown.stderr);
@@ -141,21 +149,29 @@ function devKey(): string {
 }
 
 async function checkStop(child: ChildProcess): Promise<void> {
-  const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? `code ${code}`)));
+  const exited = new Promise<string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(signal ?? `code ${code}`)),
+  );
   signalGroup(child.pid ?? 0, "SIGINT");
   const how = await Promise.race([exited, sleep(STOP_TIMEOUT_MS, "still running")]);
   // npm's `sh -c` dies of the SIGINT itself and npm re-raises it, as in a terminal; dev.ts
   // cleans up on its own, which the next check sees.
   check(`Ctrl-C (SIGINT) stops npm run dev (${how})`, how === "code 0" || how === "SIGINT");
   const leftovers = await leftoversAfter(STOP_TIMEOUT_MS);
-  check(`nothing is left listening or running on ports ${ports.join(", ")}`, leftovers.length === 0, leftovers.join("\n      "));
+  check(
+    `nothing is left listening or running on ports ${ports.join(", ")}`,
+    leftovers.length === 0,
+    leftovers.join("\n      "),
+  );
 }
 
 /** What still listens on or names our ports once `waitMs` has passed, or as soon as nothing does. */
 async function leftoversAfter(waitMs: number): Promise<string[]> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const listening = await Promise.all(ports.map(async (port) => ((await isPortFree(port, LOCAL_HOST)) ? [] : [`port ${port}`])));
+    const listening = await Promise.all(
+      ports.map(async (port) => ((await isPortFree(port, LOCAL_HOST)) ? [] : [`port ${port}`])),
+    );
     const leftovers = [...listening.flat(), ...(await processesNamingPorts()).map((process) => process.line)];
     if (leftovers.length === 0 || Date.now() > deadline) return leftovers;
     await sleep(200);

@@ -25,8 +25,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 const READY_TIMEOUT_MS = 60_000;
 
-interface Options { port: number; emulatorPort: number; latencyMs: number; upstream: string | undefined }
-interface Upstream { url: string; token: string; emulated: boolean }
+interface Options {
+  port: number;
+  emulatorPort: number;
+  latencyMs: number;
+  upstream: string | undefined;
+}
+interface Upstream {
+  url: string;
+  token: string;
+  emulated: boolean;
+}
 
 /** Undo steps, run newest first by stop(). */
 const cleanups: (() => Promise<void>)[] = [];
@@ -74,12 +83,7 @@ function integerOption(name: string, value: string | undefined, fallback: number
 }
 
 async function startUpstream(options: Options): Promise<Upstream> {
-  if (options.upstream) {
-    const token = process.env.FRONTPAYMENT_TOKEN;
-    if (!token) throw new Error("--upstream needs the Frontpayment token in the environment variable FRONTPAYMENT_TOKEN");
-    if (!/^https?:\/\//.test(options.upstream)) throw new Error(`--upstream must be an http(s) URL: "${options.upstream}"`);
-    return { url: options.upstream.replace(/\/+$/, ""), token, emulated: false };
-  }
+  if (options.upstream) return realUpstream(options.upstream);
   const emulator = await startEmulator({
     host: dev.LOCAL_HOST,
     port: options.emulatorPort,
@@ -92,6 +96,13 @@ async function startUpstream(options: Options): Promise<Upstream> {
   cleanups.push(() => emulator.close());
   console.log(`Frontpayment emulator listening on ${emulator.url}`);
   return { url: emulator.url, token: dev.DEV_FRONTPAYMENT_TOKEN, emulated: true };
+}
+
+function realUpstream(url: string): Upstream {
+  const token = process.env.FRONTPAYMENT_TOKEN;
+  if (!token) throw new Error("--upstream needs the token in the environment variable FRONTPAYMENT_TOKEN");
+  if (!/^https?:\/\//.test(url)) throw new Error(`--upstream must be an http(s) URL: "${url}"`);
+  return { url: url.replace(/\/+$/, ""), token, emulated: false };
 }
 
 async function startWorker(port: number, upstream: Upstream): Promise<string> {
@@ -117,9 +128,9 @@ async function startWorker(port: number, upstream: Upstream): Promise<string> {
  */
 function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
   const devVars = existsSync(path.join(ROOT, ".dev.vars")) ? ["--env-file", ".dev.vars"] : [];
-  const args = [WRANGLER, "dev", "--ip", dev.LOCAL_HOST, "--port", String(port), "--show-interactive-dev-session=false"];
+  const listen = ["--ip", dev.LOCAL_HOST, "--port", String(port), "--show-interactive-dev-session=false"];
   const baseUrl = ["--var", `FRONTPAYMENT_BASE_URL:${upstream.url}`];
-  return spawn(process.execPath, [...args, ...baseUrl, ...devVars], {
+  return spawn(process.execPath, [WRANGLER, "dev", ...listen, ...baseUrl, ...devVars], {
     cwd: ROOT,
     // Its own process group, so stop() also reaches the workerd and esbuild it starts.
     detached: true,
@@ -161,7 +172,10 @@ function printBanner(workerUrl: string, upstream: Upstream, key: CreatedKey): vo
 function seededCustomerLines(): string[] {
   const cells = Object.entries(SEEDED).map(([name, uuid]) => `${name.padEnd(17)}${uuid}`.padEnd(36));
   const rows: string[] = [];
-  for (let i = 0; i < cells.length; i += 2) rows.push(`    ${cells.slice(i, i + 2).join("").trimEnd()}`);
+  for (let i = 0; i < cells.length; i += 2) {
+    const pair = cells.slice(i, i + 2).join("");
+    rows.push(`    ${pair.trimEnd()}`);
+  }
   return ["", "  Emulated customers (put one in place of the uuid above):", ...rows];
 }
 

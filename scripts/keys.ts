@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
     case "revoke": {
       const id = onlyArgument(rest, "revoke <id>");
       await client.revokeKey(id);
-      return console.log(`Revoked ${id}: refused from now on (everywhere within about a minute).`);
+      return console.log(`Revoked ${id}: refused at once here, everywhere within about two minutes.`);
     }
     case "purge": {
       const uuid = onlyArgument(rest, "purge <customerUuid>");
@@ -122,7 +122,11 @@ function keyRow(key: KeyRecord): string[] {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [header, ...rows].map(line).join("\n");
 }
 

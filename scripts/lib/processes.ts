@@ -43,7 +43,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
  * Stops a child started with `detached: true` and everything it spawned (wrangler starts
  * workerd and esbuild): the group gets `signal`, then SIGKILL if any member outlives `graceMs`.
  */
-export async function stopGroup(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM", graceMs = 5_000): Promise<void> {
+export async function stopGroup(
+  child: ChildProcess,
+  signal: NodeJS.Signals = "SIGTERM",
+  graceMs = 5_000,
+): Promise<void> {
   const pgid = child.pid;
   if (pgid === undefined) return;
   const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, "exit");

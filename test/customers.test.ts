@@ -154,6 +154,18 @@ describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cache
     });
   }
 
+  it("reports the upstream time in Server-Timing even when the answer is an error", async () => {
+    const { key } = await fullKey();
+    const failing = uniqueUuid();
+    await putCustomer(failing, { behaviour: { mode: "status", status: 500 } });
+    const failed = await call(`/v1/customers/${failing}`, withKey(key));
+    expect(failed.status).toBe(502);
+    expect(failed.headers.get("Server-Timing")).toMatch(/upstream;dur=\d/);
+    const missing = await call(`/v1/customers/${uniqueUuid("NOSUCH")}`, withKey(key));
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("Server-Timing")).toMatch(/upstream;dur=\d/);
+  });
+
   it("never follows a redirect, so the token cannot travel to another URL", async () => {
     const { key } = await fullKey();
     const uuid = uniqueUuid();

@@ -9,22 +9,19 @@ export interface Lookup {
   customer: Customer;
   cacheStatus: string;
   cacheReadMs: number;
-  upstream?: { status: number; durationMs: number };
 }
+
+/** Told about every upstream call a request waits for, failed ones included. */
+export type UpstreamObserver = (call: { status: number | undefined; durationMs: number }) => void;
 
 const CACHE_NAME = "customer-edge";
-
-interface Fetched {
-  answer: UpstreamAnswer;
-  durationMs: number;
-}
 
 // One upstream call per customer at a time in this isolate: concurrent misses and
 // revalidations await the same promise, and only its owner writes KV (one write per key per
 // second is KV's limit). Entries leave when the call settles, success or not; the bound only
 // matters under a flood of distinct ids, where calls beyond it simply run uncoalesced.
 const MAX_IN_FLIGHT = 1_000;
-const inFlight = new Map<string, Promise<Fetched>>();
+const inFlight = new Map<string, Promise<UpstreamAnswer>>();
 
 /**
  * The read path: memory/KV first, Frontpayment only when no usable copy exists.
@@ -35,11 +32,18 @@ export class CustomerService {
   readonly #cache: CustomerCache;
   readonly #client: FrontpaymentClient;
   readonly #waitUntil: (promise: Promise<unknown>) => void;
+  readonly #observe: UpstreamObserver;
 
-  constructor(cache: CustomerCache, client: FrontpaymentClient, waitUntil: (promise: Promise<unknown>) => void) {
+  constructor(
+    cache: CustomerCache,
+    client: FrontpaymentClient,
+    waitUntil: (promise: Promise<unknown>) => void,
+    observe: UpstreamObserver = () => {},
+  ) {
     this.#cache = cache;
     this.#client = client;
     this.#waitUntil = waitUntil;
+    this.#observe = observe;
   }
 
   async get(uuid: string): Promise<Lookup> {
@@ -54,7 +58,8 @@ export class CustomerService {
           "Cache-Status": `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}`,
         });
       case "stale":
-        if (upstreamRetryAfter() === 0) this.#waitUntil(this.#fetch(uuid).catch(() => undefined));
+        // The answer does not wait for this call, so it is not observed.
+        if (upstreamRetryAfter() === 0) this.#waitUntil(this.#fetch(uuid, () => {}).catch(() => undefined));
         return {
           customer: cached.customer,
           cacheStatus: `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}; detail=stale`,
@@ -66,21 +71,23 @@ export class CustomerService {
   }
 
   async #miss(uuid: string): Promise<Omit<Lookup, "cacheReadMs">> {
-    const { answer, durationMs } = await this.#fetch(uuid);
-    const upstream = { status: answer.status, durationMs };
+    const answer = await this.#fetch(uuid, this.#observe);
     if (!answer.found) {
       throw new ApiError("customer_not_found", "No customer with this UUID.", {
         "Cache-Status": `${CACHE_NAME}; fwd=miss; stored`,
       });
     }
-    return { customer: answer.customer, cacheStatus: `${CACHE_NAME}; fwd=miss; stored`, upstream };
+    return { customer: answer.customer, cacheStatus: `${CACHE_NAME}; fwd=miss; stored` };
   }
 
-  /** One shared upstream call per customer; maps failures to the SPEC's errors. */
-  #fetch(uuid: string): Promise<Fetched> {
+  /**
+   * One shared upstream call per customer; maps failures to the SPEC's errors. Only the
+   * request that starts the call observes it: the ones that join it made no call of their own.
+   */
+  #fetch(uuid: string, observe: UpstreamObserver): Promise<UpstreamAnswer> {
     const shared = inFlight.get(uuid);
     if (shared) return shared;
-    const call = this.#fetchAndStore(uuid);
+    const call = this.#fetchAndStore(uuid, observe);
     if (inFlight.size < MAX_IN_FLIGHT) {
       inFlight.set(uuid, call);
       call.then(
@@ -91,17 +98,21 @@ export class CustomerService {
     return call;
   }
 
-  async #fetchAndStore(uuid: string): Promise<Fetched> {
+  async #fetchAndStore(uuid: string, observe: UpstreamObserver): Promise<UpstreamAnswer> {
     if (upstreamRetryAfter() > 0) throw busy();
     try {
       const call = await withUpstreamSlot(() => this.#client.getCustomer(uuid));
+      observe({ status: call.answer.status, durationMs: call.durationMs });
       noteUpstreamBudget(call.budget);
       const { answer } = call;
       const stored = answer.found ? this.#cache.write(uuid, answer.customer) : this.#cache.writeNotFound(uuid);
       this.#waitUntil(stored.catch((error) => logCacheWriteFailure(error)));
-      return { answer, durationMs: call.durationMs };
+      return answer;
     } catch (error) {
-      if (error instanceof UpstreamError && error.budget) noteUpstreamBudget(error.budget);
+      if (error instanceof UpstreamError) {
+        observe({ status: error.status, durationMs: error.durationMs });
+        if (error.budget) noteUpstreamBudget(error.budget);
+      }
       throw toApiError(error);
     }
   }

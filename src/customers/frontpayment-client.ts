@@ -15,6 +15,8 @@ export class UpstreamError extends Error {
   readonly failure: UpstreamFailure;
   readonly status: number | undefined;
   readonly budget: UpstreamBudget | undefined;
+  /** Wall time of the whole call, retries included; set when the call gives up. */
+  durationMs = 0;
 
   constructor(failure: UpstreamFailure, status?: number, budget?: UpstreamBudget) {
     super(`Frontpayment call failed: ${failure}${status ? ` (HTTP ${status})` : ""}`);
@@ -65,7 +67,10 @@ export class FrontpaymentClient {
       } catch (error) {
         const failure = error instanceof UpstreamError ? error : new UpstreamError("unavailable");
         const retryable = failure.failure === "unavailable";
-        if (!retryable || attempt > 1 || deadline - Date.now() < MIN_RETRY_BUDGET_MS) throw failure;
+        if (!retryable || attempt > 1 || deadline - Date.now() < MIN_RETRY_BUDGET_MS) {
+          failure.durationMs = Date.now() - started;
+          throw failure;
+        }
       }
     }
   }

@@ -20,7 +20,8 @@ export function accessLog() {
         message: "request",
         requestId: c.var.requestId,
         method: c.req.method,
-        route: routePath(c, -1) || null,
+        // The last handler that ran (not merely matched): the route pattern, never the raw path.
+        route: routePath(c) || null,
         status: c.res.status,
         cache: c.res.headers.get("Cache-Status"),
         upstreamStatus: c.var.upstreamStatus ?? null,

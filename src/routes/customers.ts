@@ -4,7 +4,7 @@ import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { createMiddleware } from "hono/factory";
 import { setMetric } from "hono/timing";
 import { CustomerCache } from "../customers/customer-cache.ts";
-import { CustomerService } from "../customers/customer-service.ts";
+import { CustomerService, type UpstreamObserver } from "../customers/customer-service.ts";
 import { FrontpaymentClient } from "../customers/frontpayment-client.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { addressesOnly } from "../customers/trim.ts";
@@ -83,13 +83,13 @@ export const customerRoutes = new Hono<AppEnv>()
     etag({ retainedHeaders: RETAINED_ON_304 }),
     async (c) => {
       const { uuid } = c.req.valid("param");
-      const lookup = await customerService(c.env, c.executionCtx).get(uuid);
+      const service = customerService(c.env, c.executionCtx, ({ status, durationMs }) => {
+        if (status !== undefined) c.set("upstreamStatus", status);
+        c.set("upstreamMs", durationMs);
+        setMetric(c, "upstream", durationMs, "Frontpayment");
+      });
+      const lookup = await service.get(uuid);
       setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
-      if (lookup.upstream) {
-        c.set("upstreamStatus", lookup.upstream.status);
-        c.set("upstreamMs", lookup.upstream.durationMs);
-        setMetric(c, "upstream", lookup.upstream.durationMs, "Frontpayment");
-      }
       const headers = {
         "Content-Type": "application/json; charset=utf-8",
         "Cache-Control": "private, no-cache",
@@ -104,7 +104,11 @@ export const customerRoutes = new Hono<AppEnv>()
     throw invalidUuid();
   });
 
-function customerService(env: Env, ctx: { waitUntil(promise: Promise<unknown>): void }): CustomerService {
+function customerService(
+  env: Env,
+  ctx: { waitUntil(promise: Promise<unknown>): void },
+  observe: UpstreamObserver,
+): CustomerService {
   const config = requireConfig(env);
   if (!env.FRONTPAYMENT_TOKEN)
     throw new ApiError("not_configured", "The service is misconfigured: FRONTPAYMENT_TOKEN is not set.");
@@ -112,5 +116,6 @@ function customerService(env: Env, ctx: { waitUntil(promise: Promise<unknown>): 
     new CustomerCache(env.CACHE, config),
     new FrontpaymentClient(config.baseUrl, env.FRONTPAYMENT_TOKEN, config.upstreamTimeoutMs),
     (promise) => ctx.waitUntil(promise),
+    observe,
   );
 }

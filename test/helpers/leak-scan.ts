@@ -10,7 +10,7 @@ import { createdKeys } from "./keys.ts";
  * they produced and every line the Worker logged is searched for the secrets and personal data
  * that must never leave it. The one answer allowed to hold a key is the one that created it.
  */
-const logLines: string[] = [];
+export const logLines: string[] = [];
 for (const method of ["log", "info", "warn", "error", "debug"] as const) {
   const original = console[method].bind(console);
   vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {

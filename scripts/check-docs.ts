@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { EXAMPLE_CUSTOMER_UUID, type Emulator, startEmulator } from "../test/support/frontpayment-emulator.ts";
+import { type Emulator, EXAMPLE_CUSTOMER_UUID, startEmulator } from "../test/support/frontpayment-emulator.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SCREENSHOT = path.join(ROOT, "test", "artifacts", "docs.png");
@@ -116,7 +116,9 @@ function freePort(): Promise<number> {
     const server = createServer().once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -136,7 +138,13 @@ async function startServers(): Promise<{ emulator: Emulator; origin: string }> {
       FRONTPAYMENT_TOKEN: { type: "secret_text", value: FRONTPAYMENT_TOKEN },
       ADMIN_TOKEN: { type: "secret_text", value: ADMIN_TOKEN },
     },
-    dev: { server: { hostname: "127.0.0.1", port: await freePort() }, inspector: false, watch: false, persist: state, logLevel: "warn" },
+    dev: {
+      server: { hostname: "127.0.0.1", port: await freePort() },
+      inspector: false,
+      watch: false,
+      persist: state,
+      logLevel: "warn",
+    },
   });
   cleanups.push(() => worker.dispose());
   await worker.ready;
@@ -242,7 +250,8 @@ async function checkTryItOut(page: Page, origin: string): Promise<Check> {
     await live.waitFor({ timeout: STEP_TIMEOUT_MS });
     const status = (await live.locator(".response-col_status").textContent())?.trim();
     if (status !== "200") check.problems.push(`answered ${status}`);
-    if (!(await live.textContent())?.includes(EXAMPLE_CUSTOMER_NAME)) check.problems.push(`no "${EXAMPLE_CUSTOMER_NAME}" in the response`);
+    if (!(await live.textContent())?.includes(EXAMPLE_CUSTOMER_NAME))
+      check.problems.push(`no "${EXAMPLE_CUSTOMER_NAME}" in the response`);
   } catch (error) {
     check.problems.push(message(error));
   }
@@ -275,7 +284,13 @@ async function run(): Promise<void> {
     name: "no console errors and no Content-Security-Policy violations",
     problems: [...seen.consoleErrors, ...violations.map((violation) => `CSP: ${violation}`)],
   });
-  const expected = ["/docs", "/docs/vendor/swagger-ui-bundle.js", "/docs/vendor/swagger-ui.css", "/docs/init.js", "/openapi.json"];
+  const expected = [
+    "/docs",
+    "/docs/vendor/swagger-ui-bundle.js",
+    "/docs/vendor/swagger-ui.css",
+    "/docs/init.js",
+    "/openapi.json",
+  ];
   checks.push({
     name: "every same-origin request succeeded, the page's own files included",
     problems: [
@@ -301,7 +316,10 @@ async function main(): Promise<number> {
   try {
     await run();
   } catch (error) {
-    checks.push({ name: "start the emulator, the Worker and Chromium, and finish the run", problems: [message(error)] });
+    checks.push({
+      name: "start the emulator, the Worker and Chromium, and finish the run",
+      problems: [message(error)],
+    });
   } finally {
     clearTimeout(deadline);
     await stopAll();

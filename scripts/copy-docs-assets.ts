@@ -24,7 +24,12 @@ const FILES: Record<string, string> = {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const VENDOR_DIR = path.join(ROOT, "public", "docs", "vendor");
 
-export interface CopyResult { version: string; copied: number; unchanged: number; removed: number }
+export interface CopyResult {
+  version: string;
+  copied: number;
+  unchanged: number;
+  removed: number;
+}
 
 /**
  * Brings public/docs/vendor/ in line with the installed swagger-ui-dist: writes only files whose
@@ -62,7 +67,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   copyDocsAssets().then(
     ({ version, copied, unchanged, removed }) => {
       const target = path.relative(process.cwd(), VENDOR_DIR) || ".";
-      console.log(`copy-docs-assets: swagger-ui-dist ${version} -> ${target} (${copied} copied, ${unchanged} unchanged, ${removed} removed)`);
+      console.log(
+        `copy-docs-assets: swagger-ui-dist ${version} -> ${target} (${copied} copied, ${unchanged} unchanged, ${removed} removed)`,
+      );
     },
     (error: unknown) => {
       console.error(`copy-docs-assets: ${error instanceof Error ? error.message : String(error)}`);

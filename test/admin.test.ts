@@ -1,7 +1,8 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../src/keys/key-format.ts";
 import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
-import { createExpiredKey, expectProblem } from "./helpers/auth-matrix.ts";
+import { countingKv, createExpiredKey, expectProblem } from "./helpers/auth-matrix.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createdKeys, createKey, revokeKey } from "./helpers/keys.ts";
 
@@ -271,6 +272,27 @@ describe("GET /admin/keys", () => {
   it("shows an expired key as expired", async () => {
     const { id } = await createExpiredKey({ name: "expired" });
     expect((await listKeys()).keys.find((key) => key.id === id)?.status).toBe("expired");
+  });
+
+  it("lists keys without one KV read per key", async () => {
+    for (let i = 0; i < 5; i++) await createKey({ name: `bulk ${i}` });
+    const counting = countingKv(env.API_KEYS);
+    const response = await call("/admin/keys", { headers: adminHeaders(), vars: { API_KEYS: counting.kv } });
+    const { keys } = await json<{ keys: KeyView[] }>(response);
+    expect(keys.length).toBeGreaterThanOrEqual(5);
+    expect(counting.reads()).toBe(1);
+  });
+
+  it("still lists a key whose record is too big to ride along in KV metadata", async () => {
+    const allowedOrigins = Array.from(
+      { length: 50 },
+      (_, i) => `https://shop-${i}.storefront-with-a-long-name.example`,
+    );
+    const { id } = await createKey({ name: "many origins", allowedOrigins });
+    const view = (await listKeys()).keys.find((key) => key.id === id);
+    expect(view?.allowedOrigins).toEqual(allowedOrigins);
+    await revokeKey(id);
+    expect((await listKeys()).keys.find((key) => key.id === id)?.status).toBe("revoked");
   });
 });
 

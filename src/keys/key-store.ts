@@ -6,8 +6,11 @@ import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.
 
 /*
  * KV layout in API_KEYS:
- *   key:hash:<sha256 hex of the key>  ->  ApiKeyRecord (JSON)      read on verification
- *   key:id:<id>                      ->  the hash, also as metadata  for list and revoke
+ *   key:hash:<sha256 hex of the key>  ->  ApiKeyRecord (JSON)            read on verification
+ *   key:id:<id>                      ->  the hash; metadata { hash, record }  for list and revoke
+ * The record rides in the id entry's metadata so listing costs one KV list per 1,000 keys
+ * instead of one read per key (a Worker may make only 1,000 KV calls per request). Metadata
+ * is capped at 1,024 bytes by KV; a record too big for it (many origins) is read instead.
  */
 const hashKey = (hash: string) => `key:hash:${hash}`;
 const idKey = (id: string) => `key:id:${id}`;
@@ -19,6 +22,13 @@ const idKey = (id: string) => `key:id:${id}`;
 // public: a flood of forged well-formed keys must not push real callers' keys out of memory.
 const known = new BoundedTtlMap<string, ApiKeyRecord>(1_000, 60_000);
 const unknown = new BoundedTtlMap<string, true>(1_000, 10_000);
+
+const MAX_METADATA_BYTES = 1_000;
+
+interface IdMetadata {
+  hash: string;
+  record?: ApiKeyRecord;
+}
 
 export interface NewKey {
   name: string;
@@ -48,7 +58,7 @@ export class ApiKeyStore {
       revokedAt: null,
     };
     await this.#kv.put(hashKey(hash), JSON.stringify(record));
-    await this.#kv.put(idKey(record.id), hash, { metadata: { hash } });
+    await this.#putIdEntry(hash, record);
     unknown.delete(hash);
     return { key, record };
   }
@@ -73,11 +83,12 @@ export class ApiKeyStore {
     const records: ApiKeyRecord[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#kv.list<{ hash: string }>({ prefix: "key:id:", cursor });
+      const page = await this.#kv.list<IdMetadata>({ prefix: "key:id:", cursor });
       const found = await Promise.all(
-        page.keys.map(async ({ metadata }) =>
-          metadata ? parseRecord(await this.#kv.get(hashKey(metadata.hash), "json")) : null,
-        ),
+        page.keys.map(async ({ metadata }) => {
+          if (!metadata) return null;
+          return parseRecord(metadata.record) ?? parseRecord(await this.#kv.get(hashKey(metadata.hash), "json"));
+        }),
       );
       for (const record of found) if (record) records.push(record);
       cursor = page.list_complete ? undefined : page.cursor;
@@ -93,8 +104,15 @@ export class ApiKeyStore {
     if (!record) return false;
     const revoked: ApiKeyRecord = { ...record, revokedAt: record.revokedAt ?? now.toISOString() };
     await this.#kv.put(hashKey(hash), JSON.stringify(revoked));
+    await this.#putIdEntry(hash, revoked);
     known.set(hash, revoked);
     return true;
+  }
+
+  #putIdEntry(hash: string, record: ApiKeyRecord): Promise<void> {
+    const metadata: IdMetadata = { hash, record };
+    const fits = new TextEncoder().encode(JSON.stringify(metadata)).length <= MAX_METADATA_BYTES;
+    return this.#kv.put(idKey(record.id), hash, { metadata: fits ? metadata : { hash } });
   }
 }
 

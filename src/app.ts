@@ -53,7 +53,8 @@ export function createApp() {
     cors({
       origin: (origin) => origin,
       allowMethods: ["GET"],
-      allowHeaders: ["Authorization", "X-API-Key", "If-None-Match"],
+      // One string, so the header reads exactly as SPEC §5 writes it (Hono joins with ",").
+      allowHeaders: ["Authorization, X-API-Key, If-None-Match"],
       exposeHeaders: EXPOSED_HEADERS,
       maxAge: 600,
     }),
@@ -94,7 +95,7 @@ function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, headers: R
   const body = problemBody(code, detail, c.var.requestId ?? "");
   return c.body(JSON.stringify(body), body.status as 400, {
     ...headers,
-    "Content-Type": "application/problem+json; charset=utf-8",
+    "Content-Type": "application/problem+json",
     "Cache-Control": "no-store",
   });
 }

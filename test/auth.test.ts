@@ -107,6 +107,19 @@ describe("revocation and expiry", () => {
     expectBearerChallenge(refused);
   });
 
+  it("sees a revocation written by another isolate once the 60 s in-memory copy has aged out", async () => {
+    const { id, key } = await createKey();
+    const { path } = await customerRequest();
+    expect((await call(path, withKey(key))).status).toBe(200);
+    // What another isolate's revoke leaves behind: only the KV record changes.
+    const hash = await env.API_KEYS.get(`key:id:${id}`);
+    const record = JSON.parse((await env.API_KEYS.get(`key:hash:${hash}`))!);
+    await env.API_KEYS.put(`key:hash:${hash}`, JSON.stringify({ ...record, revokedAt: new Date().toISOString() }));
+    expect((await call(path, withKey(key))).status).toBe(200);
+    vi.setSystemTime(Date.now() + 61_000);
+    await expectProblem(await call(path, withKey(key)), 401, "unauthorized");
+  });
+
   it("refuses a key whose expiry passes while its record is cached", async () => {
     const expiresAt = Date.now() + 60 * 60 * 1000;
     const { key } = await createKey({ expiresAt: new Date(expiresAt).toISOString() });

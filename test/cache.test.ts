@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
-import { customerCache, seedCache } from "./helpers/cache.ts";
+import { cachedCustomer, customerCache, seedCache } from "./helpers/cache.ts";
 import {
   type Behaviour,
   putCustomer,
@@ -21,7 +21,7 @@ async function setup(behaviour?: Behaviour) {
   const uuid = uniqueUuid();
   await putCustomer(uuid, { data: upstreamCustomer(uuid, { name: "Fresh From Upstream" }), behaviour });
   const get = (init: RequestInit = {}, settle = true) =>
-    call(`/v1/customers/${uuid}`, { ...withKey(key, init.headers as Record<string, string>), settle });
+    call(`/v1/customers/${uuid}`, { ...init, ...withKey(key, init.headers as Record<string, string>), settle });
   return { key, uuid, get };
 }
 
@@ -42,9 +42,27 @@ describe("fresh copies", () => {
     const { uuid, get } = await setup();
     await seedCache(uuid, 100);
     const response = await get();
-    expect(response.headers.get("Cache-Status")).toBe("customer-edge; hit; ttl=199");
+    expect(response.headers.get("Cache-Status")).toMatch(/^customer-edge; hit; ttl=19[89]$/);
     expect((await json(response)).name).toBe("Cached Name");
     expect(await upstreamRequests(uuid)).toBe(0);
+  });
+
+  it("reads KV again once the 5 s memory tier has expired", async () => {
+    const { uuid, get } = await setup();
+    expect((await get()).status).toBe(200);
+    const fetchedAt = Date.now();
+    await env.CACHE.put(
+      `customer:v1:${uuid}`,
+      JSON.stringify({ v: 1, fetchedAt, customer: cachedCustomer(uuid, "Written Elsewhere") }),
+    );
+    expect((await json(await get())).name).toBe("Fresh From Upstream");
+    vi.setSystemTime(fetchedAt + 6_000);
+    try {
+      expect((await json(await get())).name).toBe("Written Elsewhere");
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await upstreamRequests(uuid)).toBe(1);
   });
 
   it("stores the trimmed profile in KV, never the personal number, for TTL + stale window", async () => {
@@ -127,6 +145,16 @@ describe("stale copies", () => {
     expect((await json(response)).code).toBe("upstream_error");
   });
 
+  it("counts the stale window from the end of freshness, not from the fetch", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid);
+    await seedCache(uuid, 8);
+    const vars = { CACHE_TTL_SECONDS: "5", CACHE_STALE_SECONDS: "5" };
+    const response = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
+    expect(response.headers.get("Cache-Status")).toMatch(/^customer-edge; hit; ttl=-[34]; detail=stale$/);
+  });
+
   it("honours short TTLs set through the vars", async () => {
     const { key } = await createKey();
     const uuid = uniqueUuid();
@@ -152,6 +180,13 @@ describe("not found", () => {
     expect((await json(second)).code).toBe("customer_not_found");
     expect(second.headers.get("Cache-Status")).toMatch(HIT);
     expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("marks the first 404 as fetched and stored", async () => {
+    const { key } = await createKey();
+    const response = await call(`/v1/customers/${uniqueUuid("GONE")}`, withKey(key));
+    expect(response.status).toBe(404);
+    expect(response.headers.get("Cache-Status")).toBe(MISS);
   });
 
   it("asks again once NEGATIVE_CACHE_TTL_SECONDS has passed", async () => {
@@ -217,6 +252,33 @@ describe("conditional requests", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("ETag")).not.toBe(etag);
     expect((await json(response)).name).toBe("Renamed Customer");
+  });
+
+  it("answers HEAD like GET without a body", async () => {
+    const { get } = await setup();
+    const full = await get();
+    const head = await get({ method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    expect(head.headers.get("ETag")).toBe(full.headers.get("ETag"));
+  });
+
+  it("answers 304 for a weak validator and for *", async () => {
+    const { get } = await setup();
+    const etag = (await get()).headers.get("ETag")!;
+    expect((await get({ headers: { "If-None-Match": `W/${etag}` } })).status).toBe(304);
+    expect((await get({ headers: { "If-None-Match": "*" } })).status).toBe(304);
+    expect((await get({ headers: { "If-None-Match": `"other", ${etag}` } })).status).toBe(304);
+  });
+
+  it("keeps the CORS headers on a 304, so a browser can read it", async () => {
+    const { get } = await setup();
+    const origin = "https://shop.example";
+    const etag = (await get({ headers: { Origin: origin } })).headers.get("ETag")!;
+    const revalidated = await get({ headers: { Origin: origin, "If-None-Match": etag } });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get("Access-Control-Allow-Origin")).toBe(origin);
+    expect(revalidated.headers.get("Access-Control-Expose-Headers")).toContain("ETag");
   });
 
   it("gives the addresses-only view its own ETag", async () => {

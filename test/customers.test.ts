@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, json, withKey } from "./helpers/app.ts";
 import {
@@ -147,7 +148,7 @@ describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cache
       await putCustomer(uuid, { behaviour });
       const response = await call(`/v1/customers/${uuid}`, withKey(key));
       expect(response.status).toBe(status);
-      expect(response.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json");
       const body = await json(response);
       expect(body.code).toBe(code);
       expect(await upstreamRequests(uuid)).toBe(attempts);
@@ -193,6 +194,33 @@ describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cache
     expect([502, 504]).toContain(response.status);
     expect(await upstreamRequests(uuid)).toBe(1);
   });
+
+  it("spends one budget on both attempts: a 5xx then a slow retry is a timeout, not a late 200", async () => {
+    const { key } = await fullKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid, { behaviour: { mode: "fail-then-ok", failures: 1, status: 500, delayMs: 1_000 } });
+    const response = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect([502, 504]).toContain(response.status);
+  });
+
+  it("treats a 404 without Frontpayment's envelope as an upstream error, not 'not found'", async () => {
+    const { key } = await fullKey();
+    const vars = { FRONTPAYMENT_BASE_URL: `${env.FRONTPAYMENT_BASE_URL}/__emulator/nowhere` };
+    const response = await call(`/v1/customers/${uniqueUuid()}`, { ...withKey(key), vars });
+    expect(response.status).toBe(502);
+    expect((await json(response)).code).toBe("upstream_error");
+  });
+
+  for (const separator of ["_", "-"]) {
+    it(`refuses an id with ${separator} (letters and digits only) without calling upstream`, async () => {
+      const { key } = await fullKey();
+      const id = `${uniqueUuid()}${separator}x`;
+      const response = await call(`/v1/customers/${id}`, withKey(key));
+      expect(response.status).toBe(400);
+      expect((await json(response)).code).toBe("invalid_customer_uuid");
+      expect((await emulatorStats()).invalidIds).not.toContain(id);
+    });
+  }
 
   it("answers 404 customer_not_found for Frontpayment's documented 404", async () => {
     const { key } = await fullKey();

@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { readConfig } from "../src/env.ts";
 import { ERRORS } from "../src/lib/errors.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
@@ -25,10 +27,9 @@ describe("the error table", () => {
     expect(ERRORS[code as keyof typeof ERRORS]?.status).toBe(status);
   });
 
-  it("adds only one code beyond the SPEC's, for Frontpayment's budget running out", () => {
+  it("has no code beyond the SPEC's closed list", () => {
     const extra = Object.keys(ERRORS).filter((code) => !SPEC_ERRORS.some(([, spec]) => spec === code));
-    expect(extra).toEqual(["upstream_busy"]);
-    expect(ERRORS.upstream_busy.status).toBe(503);
+    expect(extra).toEqual([]);
   });
 });
 
@@ -36,7 +37,7 @@ describe("problem+json answers", () => {
   it("answers an unknown route with 404 not_found and every field of RFC 9457 plus code and requestId", async () => {
     const response = await call("/no/such/route", { headers: { "X-Request-Id": "trace-abc-123" } });
     expect(response.status).toBe(404);
-    expect(response.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
+    expect(response.headers.get("Content-Type")).toBe("application/problem+json");
     expect(response.headers.get("X-Request-Id")).toBe("trace-abc-123");
     expect(await json(response)).toEqual({
       type: "urn:customer-edge:problem:not_found",
@@ -46,6 +47,11 @@ describe("problem+json answers", () => {
       code: "not_found",
       requestId: "trace-abc-123",
     });
+  });
+
+  it("writes the problem fields in RFC 9457's order, plus code and requestId", async () => {
+    const response = await call("/no/such/route");
+    expect(Object.keys(await json(response))).toEqual(["type", "title", "status", "detail", "code", "requestId"]);
   });
 
   it("answers a wrong method on a known path with 405 and Allow", async () => {
@@ -103,6 +109,28 @@ describe("configuration", () => {
       if (value) expect(body.detail).not.toContain(value);
     },
   );
+
+  it("parses absent vars to the SPEC's defaults", () => {
+    expect(readConfig({} as Env)).toEqual({
+      ok: true,
+      config: {
+        baseUrl: "https://demo-api.frontpayment.no",
+        cacheTtlSeconds: 300,
+        cacheStaleSeconds: 86_400,
+        negativeCacheTtlSeconds: 60,
+        upstreamTimeoutMs: 2_500,
+      },
+    });
+  });
+
+  it("accepts a FRONTPAYMENT_BASE_URL with a trailing slash", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid);
+    const vars = { FRONTPAYMENT_BASE_URL: `${env.FRONTPAYMENT_BASE_URL}/` };
+    expect((await call(`/v1/customers/${uuid}`, { ...withKey(key), vars })).status).toBe(200);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
 
   it("uses the SPEC's defaults when the vars are absent", async () => {
     const { key } = await createKey();

@@ -81,7 +81,10 @@ export class CustomerCache {
     const freshLeftMs = cacheTtlSeconds * 1000 - ageMs;
     const ttlSeconds = Math.floor(freshLeftMs / 1000);
     if (freshLeftMs > 0) return { state: "fresh", customer: envelope.customer, ttlSeconds };
-    if (-freshLeftMs < cacheStaleSeconds * 1000) return { state: "stale", customer: envelope.customer, ttlSeconds };
+    // A stale copy always says a negative ttl, even in its first millisecond (RFC 9211).
+    if (-freshLeftMs < cacheStaleSeconds * 1000) {
+      return { state: "stale", customer: envelope.customer, ttlSeconds: Math.min(-1, ttlSeconds) };
+    }
     return { state: "miss" };
   }
 }

@@ -2,7 +2,7 @@ import { ApiError } from "../lib/errors.ts";
 import type { CustomerCache } from "./customer-cache.ts";
 import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
 import type { Customer } from "./schemas.ts";
-import { noteUpstreamBudget, upstreamRetryAfter, withUpstreamSlot } from "./upstream-guard.ts";
+import { noteUpstreamBudget, optionalCallsAllowed, upstreamRetryAfter } from "./upstream-guard.ts";
 
 /** How an answer was produced: becomes `Cache-Status`, `Server-Timing` and the access log. */
 export interface Lookup {
@@ -59,7 +59,7 @@ export class CustomerService {
         });
       case "stale":
         // The answer does not wait for this call, so it is not observed.
-        if (upstreamRetryAfter() === 0) this.#waitUntil(this.#fetch(uuid, () => {}).catch(() => undefined));
+        if (optionalCallsAllowed()) this.#waitUntil(this.#fetch(uuid, () => {}).catch(() => undefined));
         return {
           customer: cached.customer,
           cacheStatus: `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}; detail=stale`,
@@ -101,7 +101,7 @@ export class CustomerService {
   async #fetchAndStore(uuid: string, observe: UpstreamObserver): Promise<UpstreamAnswer> {
     if (upstreamRetryAfter() > 0) throw busy();
     try {
-      const call = await withUpstreamSlot(() => this.#client.getCustomer(uuid));
+      const call = await this.#client.getCustomer(uuid);
       observe({ status: call.answer.status, durationMs: call.durationMs });
       noteUpstreamBudget(call.budget);
       const { answer } = call;
@@ -118,8 +118,9 @@ export class CustomerService {
   }
 }
 
+/** Frontpayment's budget is spent: SPEC §4 has no code of its own for it, so 502 + Retry-After. */
 const busy = () =>
-  new ApiError("upstream_busy", "Frontpayment is near its request limit; retry later.", {
+  new ApiError("upstream_error", "Frontpayment's request limit is reached; retry later.", {
     "Retry-After": String(Math.max(1, upstreamRetryAfter())),
   });
 

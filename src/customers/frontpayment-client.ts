@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { type Customer, UpstreamFound } from "./schemas.ts";
 import { trimCustomer } from "./trim.ts";
-import type { UpstreamBudget } from "./upstream-guard.ts";
+import { type UpstreamBudget, withUpstreamSlot } from "./upstream-guard.ts";
 
 export type UpstreamFailure =
   | "timeout" // the whole budget ran out
@@ -55,9 +55,20 @@ export class FrontpaymentClient {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** `uuid` must already be validated: it is put into the path as it is. */
+  /**
+   * `uuid` must already be validated: it is put into the path as it is. Waiting for one of
+   * the isolate's upstream slots (upstream-guard.ts) spends the same time budget.
+   */
   async getCustomer(uuid: string): Promise<UpstreamCall> {
     const started = Date.now();
+    const call = await withUpstreamSlot(this.#timeoutMs, () => this.#call(uuid, started));
+    if (call) return call;
+    const timeout = new UpstreamError("timeout");
+    timeout.durationMs = Date.now() - started;
+    throw timeout;
+  }
+
+  async #call(uuid: string, started: number): Promise<UpstreamCall> {
     const deadline = started + this.#timeoutMs;
     const url = `${this.#baseUrl}/api/v1/connect/customers/details/${uuid}`;
     for (let attempt = 1; ; attempt++) {

@@ -15,7 +15,6 @@ export const ERRORS = {
   rate_limited: { status: 429, title: "Too many requests" },
   upstream_error: { status: 502, title: "Upstream error" },
   not_configured: { status: 503, title: "Service not configured" },
-  upstream_busy: { status: 503, title: "Upstream busy" },
   upstream_timeout: { status: 504, title: "Upstream timeout" },
   internal_error: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;
@@ -62,16 +61,4 @@ export class ApiError extends HTTPException {
 export function problemBody(code: ErrorCode, detail: string, requestId: string): Problem {
   const { status, title } = ERRORS[code];
   return { type: PROBLEM_TYPE_BASE + code, title, status, detail, code, requestId };
-}
-
-export function problemResponse(
-  code: ErrorCode,
-  detail: string,
-  requestId: string,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(JSON.stringify(problemBody(code, detail, requestId)), {
-    status: ERRORS[code].status,
-    headers: { ...headers, "Content-Type": "application/problem+json; charset=utf-8" },
-  });
 }

@@ -182,7 +182,6 @@ const EXAMPLE_DETAILS: Partial<Record<ErrorCode, string>> = {
   customer_not_found: "No customer with this UUID.",
   rate_limited: "This API key is over its limit of 120 requests per 60 s.",
   upstream_error: "Frontpayment could not be read. Try again later.",
-  upstream_busy: "Frontpayment is near its request limit; retry later.",
   not_configured: "The Frontpayment token is not configured.",
   upstream_timeout: "Frontpayment did not answer in time.",
 };

@@ -16,7 +16,7 @@ export function adminAuth() {
     const given = c.req.header("Authorization")?.match(/^Bearer +(\S+) *$/i)?.[1];
     if (!expected || !given || !(await secretsEqual(given, expected))) {
       throw new ApiError("unauthorized", "A valid admin token is required.", {
-        "WWW-Authenticate": 'Bearer realm="customer-edge-admin"',
+        "WWW-Authenticate": "Bearer",
       });
     }
     await next();

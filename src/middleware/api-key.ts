@@ -4,7 +4,8 @@ import { isUsable, type Scope } from "../keys/key-record.ts";
 import { ApiKeyStore } from "../keys/key-store.ts";
 import { ApiError } from "../lib/errors.ts";
 
-const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="customer-edge"' };
+// Exactly SPEC §4's challenge; a realm would add nothing a client can act on.
+const CHALLENGE = { "WWW-Authenticate": "Bearer" };
 
 /**
  * Requires a valid API key holding at least one of `scopes`, sent as

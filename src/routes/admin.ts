@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { CustomerCache } from "../customers/customer-cache.ts";
-import { CustomerUuidParam } from "../customers/schemas.ts";
 import { type AppEnv, requireConfig } from "../env.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
 import { type ApiKeyRecord, isExpired } from "../keys/key-record.ts";
@@ -11,6 +10,7 @@ import { ApiKeyStore } from "../keys/key-store.ts";
 import { ApiError } from "../lib/errors.ts";
 import { problemHook } from "../lib/validation.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
+import { customerUuidParam, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
 
 /**
  * Hono's JSON validator reads a body with any other Content-Type as `{}`, which would answer
@@ -60,14 +60,10 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!revoked) throw new ApiError("not_found", "No API key with this id.");
     return c.body(null, 204);
   })
-  .delete(
-    "/admin/cache/customers/:uuid{.*}",
-    sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid")),
-    async (c) => {
-      await new CustomerCache(c.env.CACHE, requireConfig(c.env)).delete(c.req.valid("param").uuid);
-      return c.body(null, 204);
-    },
-  );
+  .delete("/admin/cache/customers/:uuid{.*}", rejectEscapedUuid, customerUuidParam, async (c) => {
+    await new CustomerCache(c.env.CACHE, requireConfig(c.env)).delete(c.req.valid("param").uuid);
+    return c.body(null, 204);
+  });
 
 function keyView(record: ApiKeyRecord) {
   const status = record.revokedAt ? "revoked" : isExpired(record) ? "expired" : "active";

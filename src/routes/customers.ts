@@ -1,7 +1,5 @@
-import { sValidator } from "@hono/standard-validator";
 import { Hono } from "hono";
 import { etag, RETAINED_304_HEADERS } from "hono/etag";
-import { createMiddleware } from "hono/factory";
 import { setMetric } from "hono/timing";
 import { CustomerCache } from "../customers/customer-cache.ts";
 import { CustomerService, type UpstreamObserver } from "../customers/customer-service.ts";
@@ -11,8 +9,8 @@ import { addressesOnly } from "../customers/trim.ts";
 import { type AppEnv, requireConfig } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
 import { defineOperation } from "../lib/openapi.ts";
-import { problemHook } from "../lib/validation.ts";
 import { apiKeyAuth } from "../middleware/api-key.ts";
+import { customerUuidParam, invalidCustomerUuid, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
 import { rateLimit } from "../middleware/rate-limit.ts";
 
 export const getCustomer = defineOperation({
@@ -47,29 +45,27 @@ export const getCustomer = defineOperation({
       problems: ["rate_limited"],
       headers: ["Retry-After", "RateLimit"],
     },
-    502: { description: "Frontpayment failed and no stale copy exists", problems: ["upstream_error"] },
-    503: {
-      description: "Not configured, or Frontpayment's budget is nearly spent",
-      problems: ["not_configured", "upstream_busy"],
+    502: {
+      description:
+        "Frontpayment failed, or its request limit is reached (then with Retry-After), and no stale copy exists",
+      problems: ["upstream_error"],
       headers: ["Retry-After"],
     },
+    503: { description: "A secret or setting is missing or invalid", problems: ["not_configured"] },
     504: { description: "Frontpayment timed out and no stale copy exists", problems: ["upstream_timeout"] },
   },
 });
 
 /** Headers a 304 keeps besides RFC 9110's list, so it still says how it was served. */
-const RETAINED_ON_304 = [...RETAINED_304_HEADERS, "cache-status", "x-request-id", "ratelimit-policy"];
-
-const invalidUuid = () => new ApiError("invalid_customer_uuid", "uuid: must be 1 to 64 letters or digits");
-
-/**
- * SPEC §3 refuses percent escapes outright; the router has already decoded the path, so the
- * raw URL is checked (`%41` would otherwise pass as `A`).
- */
-const rejectEscapedUuid = createMiddleware<AppEnv>(async function rejectEscapedUuid(c, next) {
-  if (new URL(c.req.url).pathname.slice("/v1/customers/".length).includes("%")) throw invalidUuid();
-  await next();
-});
+const RETAINED_ON_304 = [
+  ...RETAINED_304_HEADERS,
+  "cache-status",
+  "x-request-id",
+  "ratelimit-policy",
+  // Without these a browser cannot read the 304 of its own If-None-Match request.
+  "access-control-allow-origin",
+  "access-control-expose-headers",
+];
 
 const readScopes = ["customers:read", "addresses:read"] as const;
 
@@ -79,7 +75,7 @@ export const customerRoutes = new Hono<AppEnv>()
     apiKeyAuth(readScopes),
     rateLimit(),
     rejectEscapedUuid,
-    sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid")),
+    customerUuidParam,
     etag({ retainedHeaders: RETAINED_ON_304 }),
     async (c) => {
       const { uuid } = c.req.valid("param");
@@ -101,7 +97,7 @@ export const customerRoutes = new Hono<AppEnv>()
   )
   // An empty id or one with slashes is still a (bad) customer id, not an unknown route.
   .get("/v1/customers/*", apiKeyAuth(readScopes), rateLimit(), () => {
-    throw invalidUuid();
+    throw invalidCustomerUuid();
   });
 
 function customerService(

@@ -1,0 +1,24 @@
+import { sValidator } from "@hono/standard-validator";
+import { createMiddleware } from "hono/factory";
+import { CustomerUuidParam } from "../customers/schemas.ts";
+import type { AppEnv } from "../env.ts";
+import { ApiError } from "../lib/errors.ts";
+import { problemHook } from "../lib/validation.ts";
+
+export const invalidCustomerUuid = () =>
+  new ApiError("invalid_customer_uuid", "uuid: must be 1 to 64 letters or digits");
+
+/**
+ * SPEC §3 refuses percent escapes outright, but the router has already decoded the path, so
+ * the raw URL is checked (`%41BC` would otherwise pass as `ABC`). Route prefixes hold no `%`.
+ *
+ * @example
+ * app.get("/v1/customers/:uuid", rejectEscapedUuid, customerUuidParam, handler)
+ */
+export const rejectEscapedUuid = createMiddleware<AppEnv>(async function rejectEscapedUuid(c, next) {
+  if (new URL(c.req.url).pathname.includes("%")) throw invalidCustomerUuid();
+  await next();
+});
+
+/** Validates `:uuid` (letters and digits, 1 to 64) into `c.req.valid("param")`. */
+export const customerUuidParam = sValidator("param", CustomerUuidParam, problemHook("invalid_customer_uuid"));

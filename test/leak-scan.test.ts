@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { findLeaks, type RecordedAnswer } from "./helpers/leak-scan.ts";
+
+const answer = (url: string, status: number, body: string, headers: [string, string][] = []): RecordedAnswer => ({
+  url,
+  status,
+  headers,
+  body,
+});
+
+// The scan that runs after every test file must itself be able to fail.
+describe("the leak scan", () => {
+  const key = "cedge_0123456789abcdefghijklmnopqrstuvwxyzAB";
+
+  it("finds a secret in a body, in a header and in a log line", () => {
+    const leaks = findLeaks(
+      [answer("/v1/customers/X", 200, `{"note":"01017012345"}`), answer("/healthz", 200, "{}", [["x-debug", "tok-1"]])],
+      ['{"message":"oops tok-1"}'],
+      ["01017012345", "tok-1"],
+    );
+    expect(leaks).toHaveLength(3);
+  });
+
+  it("allows a key only in the answer that created it, once", () => {
+    const created = answer("/admin/keys", 201, JSON.stringify({ id: "key_1", key }));
+    expect(findLeaks([created], [], [key])).toEqual([]);
+    const echoedTwice = answer("/admin/keys", 201, JSON.stringify({ id: "key_1", key, name: key }));
+    expect(findLeaks([echoedTwice], [], [key])).toHaveLength(1);
+    const otherKey = answer("/admin/keys", 201, JSON.stringify({ id: "key_2", key: "cedge_other", leaked: key }));
+    expect(findLeaks([otherKey], [], [key])).toHaveLength(1);
+    expect(findLeaks([answer("/admin/keys", 200, JSON.stringify({ keys: [key] }))], [], [key])).toHaveLength(1);
+  });
+});

@@ -115,6 +115,13 @@ describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cache
       code: "upstream_error",
       attempts: 1,
     },
+    {
+      name: "a body far too big to be a customer",
+      behaviour: { mode: "huge" },
+      status: 502,
+      code: "upstream_error",
+      attempts: 1,
+    },
     { name: "a redirect", behaviour: { mode: "redirect" }, status: 502, code: "upstream_error", attempts: 1 },
     { name: "a dropped connection", behaviour: { mode: "drop" }, status: 502, code: "upstream_error", attempts: 2 },
     {

@@ -37,6 +37,12 @@ export interface UpstreamCall {
   budget: UpstreamBudget;
 }
 
+/**
+ * A customer is about 1 KB. Anything far bigger (a proxy's error page, a runaway body) is
+ * refused unread rather than parsed against the CPU limit.
+ */
+const MAX_BODY_BYTES = 64 * 1024;
+
 /** Below this much budget a retry could not finish anyway. */
 const MIN_RETRY_BUDGET_MS = 100;
 
@@ -91,17 +97,18 @@ export class FrontpaymentClient {
     if (remaining <= 0) throw new UpstreamError("timeout");
     const signal = AbortSignal.timeout(remaining);
     let response: Response;
-    let text: string;
+    let text: string | undefined;
     try {
       response = await fetch(url, {
         headers: { Authorization: `Bearer ${this.#token}`, Accept: "application/json" },
         redirect: "manual",
         signal,
       });
-      text = await response.text();
+      text = await readLimited(response, MAX_BODY_BYTES);
     } catch (error) {
       throw new UpstreamError(isTimeout(error, signal) ? "timeout" : "unavailable");
     }
+    if (text === undefined) throw new UpstreamError("bad_response", response.status);
     const budget = {
       remaining: numberHeader(response.headers, "x-ratelimit-remaining"),
       reset: numberHeader(response.headers, "x-ratelimit-reset"),
@@ -123,6 +130,32 @@ export class FrontpaymentClient {
     if (status >= 500) throw new UpstreamError("unavailable", status);
     throw new UpstreamError("bad_response", status);
   }
+}
+
+/** The body as text, or undefined (and the rest left unread) once it passes `maxBytes`. */
+async function readLimited(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (Number(response.headers.get("content-length")) > maxBytes || !response.body) {
+    await response.body?.cancel();
+    return response.body ? undefined : "";
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(chunk.value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 function numberHeader(headers: Headers, name: string): number | undefined {

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { endTime, startTime } from "hono/timing";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
 
@@ -18,7 +19,9 @@ export function rateLimit() {
   return createMiddleware<AppEnv>(async function rateLimit(c, next) {
     if (c.req.method === "OPTIONS") return next();
     c.header("RateLimit-Policy", POLICY);
+    startTime(c, "ratelimit", "per-key rate limit");
     const { success } = await c.env.RATE_LIMITER.limit({ key: c.var.apiKey.id });
+    endTime(c, "ratelimit");
     if (!success) {
       const period = String(RATE_LIMIT.periodSeconds);
       throw new ApiError(

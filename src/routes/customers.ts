@@ -4,6 +4,7 @@ import { setMetric } from "hono/timing";
 import { CustomerCache } from "../customers/customer-cache.ts";
 import { CustomerService, type UpstreamObserver } from "../customers/customer-service.ts";
 import { FrontpaymentClient } from "../customers/frontpayment-client.ts";
+import { profileEtag } from "../customers/profile-etag.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { addressesOnly } from "../customers/trim.ts";
 import { type AppEnv, requireConfig } from "../env.ts";
@@ -91,8 +92,13 @@ export const customerRoutes = new Hono<AppEnv>()
         "Cache-Control": "private, no-cache",
         "Cache-Status": lookup.cacheStatus,
       };
-      if (c.var.apiKey.scopes.includes("customers:read")) return c.json(lookup.customer, 200, headers);
-      return c.json(addressesOnly(lookup.customer), 200, headers);
+      // With the ETag set here (computed once per cached profile), hono/etag only compares it.
+      if (c.var.apiKey.scopes.includes("customers:read")) {
+        const etag = await profileEtag(lookup.customer, "customer");
+        return c.json(lookup.customer, 200, { ...headers, ETag: etag });
+      }
+      const etag = await profileEtag(lookup.customer, "addresses");
+      return c.json(addressesOnly(lookup.customer), 200, { ...headers, ETag: etag });
     },
   )
   // An empty id or one with slashes is still a (bad) customer id, not an unknown route.

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 export type Behaviour = (
   | { mode: "ok" }
   | { mode: "status"; status: number }
-  | { mode: "html" | "malformed" | "schema" | "redirect" | "drop" }
+  | { mode: "html" | "malformed" | "schema" | "redirect" | "drop" | "huge" }
   | { mode: "slow"; delayMs: number }
   | { mode: "fail-then-ok"; failures: number; status: number }
 ) & { delayMs?: number };

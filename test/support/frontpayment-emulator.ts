@@ -131,7 +131,7 @@ function parseCustomer(body: unknown, previous: Customer | undefined): Customer 
     return "behaviour.failures and behaviour.delayMs must be non-negative integers";
   }
   const data = "data" in body ? body.data : previous?.data;
-  if (["ok", "slow", "fail-then-ok"].includes(behaviour.mode as Mode) && data === undefined) {
+  if (["ok", "slow", "fail-then-ok", "huge"].includes(behaviour.mode as Mode) && data === undefined) {
     return `mode "${String(behaviour.mode)}" needs data`;
   }
   const headers = body.headers ?? previous?.headers ?? {};
@@ -201,6 +201,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return send(res, 200, "application/json", truncatedBody(uuid), headers);
       case "schema":
         return sendJson(res, 200, schemaViolation(uuid), headers);
+      case "huge":
+        return sendJson(res, 200, success({ ...(data as object), padding: "x".repeat(1_000_000) }), headers);
       case "redirect":
         return send(res, 302, "text/plain", "", { ...headers, location: `${url}/__emulator/redirected/${uuid}` });
       case "drop":

@@ -12,6 +12,7 @@ export const MODES = [
   "redirect",
   "drop",
   "fail-then-ok",
+  "huge",
 ] as const;
 export type Mode = (typeof MODES)[number];
 /** `delayMs` is extra delay on any mode; for "slow" it is the delay itself (default slowMs). */

@@ -26,15 +26,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../test/support/frontpayment-emulator.ts";
-import { type BundleSize, measureBundle } from "./lib/bundle.ts";
-import { cleanupAll, installExitHandlers, onCleanup } from "./lib/cleanup.ts";
+import { measureBundle } from "./lib/bundle.ts";
+import { cleanupAll, installExitHandlers, isAborting, onCleanup } from "./lib/cleanup.ts";
+import { printComparison } from "./lib/compare.ts";
+import { findProcesses } from "./lib/cpu-usage.ts";
 import { finishMachineInfo, machineInfo } from "./lib/machine.ts";
 import { type Options, parseOptions } from "./lib/options.ts";
-import {
-  computeRatios, evaluateTargets, printComparison, printRatios, printTable, printTargets, type Results,
-} from "./lib/report.ts";
+import { computeRatios, evaluateTargets, printRatios, printTable, printTargets, type Results } from "./lib/report.ts";
 import { runScenarios } from "./lib/scenarios.ts";
-import { createApiKey, expectWorkerStop, startWorker } from "./lib/worker.ts";
+import { createApiKey, startWorker } from "./lib/worker.ts";
 
 const RESULTS_DIR = join(import.meta.dirname, "results");
 const started = Date.now();
@@ -42,12 +42,16 @@ const started = Date.now();
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   installExitHandlers(options.timeoutS);
+  const previous = options.compare ? readResults(options.compare) : undefined; // a bad path fails now, not after the run
   const machine = machineInfo();
   const workDir = mkdtempSync(join(tmpdir(), "customer-edge-bench-"));
   onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
 
-  const bundle = options.skipBundle ? null : await step("bundle (wrangler deploy --dry-run)", () =>
-    measureBundle(options.config, join(workDir, "out"), join(workDir, "bundle.log")));
+  const bundle = options.skipBundle
+    ? null
+    : await step("bundle (wrangler deploy --dry-run)", () =>
+        measureBundle(options.config, join(workDir, "out"), join(workDir, "bundle.log")),
+      );
 
   const upstreamToken = randomBytes(24).toString("base64url");
   const emulator = await startEmulator({ port: 0, token: upstreamToken, latencyMs: options.upstreamLatencyMs });
@@ -60,8 +64,8 @@ async function main(): Promise<number> {
       upstreamUrl: emulator.url,
       upstreamToken,
       inspectPort: options.inspectPort,
-    }));
-  onCleanup(expectWorkerStop);
+    }),
+  );
   if (options.inspectPort) console.log(`  inspector: chrome://inspect → 127.0.0.1:${options.inspectPort}`);
   const apiKey = await createApiKey(worker);
 
@@ -73,6 +77,7 @@ async function main(): Promise<number> {
       apiKey,
       runId: Date.now().toString(36) + randomBytes(3).toString("hex"),
       options,
+      processes: findProcesses(worker.hostPid, Number(new URL(worker.url).port)),
     },
     (id) => console.log(`${elapsed()} ${id}`),
   );
@@ -88,26 +93,29 @@ async function main(): Promise<number> {
     targets: evaluateTargets(scenarios, options, bundle),
     bundle,
   };
-  report(results, options);
   const file = save(results);
+  report(results, options, previous);
   console.log(`\nSaved ${file} and bench/results/latest.json (${elapsed()} in all)`);
   const missed = results.targets.filter((t) => !t.pass).length;
   return options.strict && missed > 0 ? 1 : 0;
 }
 
-function report(results: Results, options: Options): void {
+function report(results: Results, options: Options, previous: Results | undefined): void {
   const { machine } = results;
   console.log(
     `\ncustomer-edge bench · ${machine.cpuModel} × ${machine.cores} · Node ${machine.node} · wrangler ${machine.wrangler}` +
       ` · ${machine.git.commit?.slice(0, 8) ?? "no git"}${machine.git.dirty ? "+dirty" : ""} · load avg ${machine.loadAverage.start.toFixed(2)}→${machine.loadAverage.end?.toFixed(2)}`,
   );
   printTable(results.scenarios, options);
-  printRatios(results.ratios, results.bundle as BundleSize | null, options);
+  printRatios(results.ratios, results.bundle, options);
   printTargets(results.targets);
-  if (options.compare) {
-    const previous = JSON.parse(readFileSync(options.compare, "utf8")) as Results;
-    printComparison(results, previous, options.compare);
-  }
+  if (previous && options.compare) printComparison(results, previous, options.compare);
+}
+
+function readResults(file: string): Results {
+  const results = JSON.parse(readFileSync(file, "utf8")) as Results;
+  if (results.schema !== 1) throw new Error(`${file} is not a results file of this benchmark`);
+  return results;
 }
 
 function save(results: Results): string {
@@ -145,6 +153,7 @@ main()
     process.exit(code);
   })
   .catch(async (error: unknown) => {
+    if (isAborting()) return; // the signal handler reports, cleans up and exits
     console.error(`\nbench failed: ${error instanceof Error ? error.message : String(error)}`);
     await cleanupAll();
     process.exit(1);

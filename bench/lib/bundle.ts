@@ -22,7 +22,8 @@ export async function measureBundle(config: string, outdir: string, logPath: str
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
   });
   await exited(child, 90_000);
-  if (child.exitCode !== 0) throw new Error(`wrangler deploy --dry-run failed (exit ${child.exitCode}); see ${logPath}`);
+  if (child.exitCode !== 0)
+    throw new Error(`wrangler deploy --dry-run failed (exit ${child.exitCode}); see ${logPath}`);
   const files = readdirSync(outdir).filter((name) => !name.endsWith(".map") && name !== "README.md");
   const modules = Buffer.concat(files.map((name) => readFileSync(join(outdir, name))));
   return { rawBytes: modules.length, gzipBytes: gzipSync(modules).length, files };

@@ -7,6 +7,17 @@ type Task = () => Promise<unknown> | unknown;
 
 const tasks: Task[] = [];
 let running: Promise<void> | undefined;
+let aborting = false;
+
+/** True once a signal or the watchdog has started tearing the run down. */
+export function isAborting(): boolean {
+  return aborting;
+}
+
+/** True once cleanup has begun: processes exiting from then on are expected to. */
+export function isCleaningUp(): boolean {
+  return running !== undefined;
+}
 
 export function onCleanup(task: Task): void {
   tasks.push(task);
@@ -29,6 +40,7 @@ export function cleanupAll(): Promise<void> {
 /** Signals and the watchdog end the run through cleanupAll, then exit with a telling code. */
 export function installExitHandlers(timeoutS: number): void {
   const abort = (message: string, code: number) => {
+    aborting = true;
     console.error(`\n${message}: stopping everything the benchmark started...`);
     void cleanupAll().finally(() => process.exit(code));
   };

@@ -19,7 +19,7 @@ export interface LoadSpec {
   headers?: Record<string, string>;
   /** Called for every request about to be built: a different path each time, for example. */
   nextPath?: () => string;
-  /** Headers of every response, when the scenario needs to look at them (costs a little). */
+  /** Headers (names in lower case) of every response, when a scenario needs them (costs a little). */
   onHeaders?: (headers: Record<string, string | string[]>) => void;
 }
 
@@ -36,6 +36,8 @@ export interface LoadResult {
   errors: number;
   /** Time between the first and the last request being sent (ms). */
   sendSpreadMs: number;
+  /** Answers including those after the window (autocannon stops on its next tick). */
+  allResponses: number;
 }
 
 export async function load(spec: LoadSpec): Promise<LoadResult> {
@@ -45,6 +47,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   const started = performance.now();
   const windowEnd = spec.durationS === undefined ? Number.POSITIVE_INFINITY : started + spec.durationS * 1000;
   let lastDone = started;
+  let allResponses = 0;
   const tracker = autocannon({
     url: spec.url,
     connections: spec.connections,
@@ -57,6 +60,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   });
   tracker.on("response", (_client, status, _bytes, ms) => {
     const now = performance.now();
+    allResponses++;
     if (now > windowEnd) return;
     times.push(ms);
     sentAt.push(now - ms);
@@ -65,7 +69,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   });
   const result = await tracker;
   const durationS = spec.durationS ?? (lastDone - started) / 1000;
-  return summarize(times, sentAt, statuses, durationS, result.errors + result.timeouts);
+  return { ...summarize(times, sentAt, statuses, durationS, result.errors + result.timeouts), allResponses };
 }
 
 function requestsFor(spec: LoadSpec): Request[] | undefined {
@@ -76,9 +80,13 @@ function requestsFor(spec: LoadSpec): Request[] | undefined {
     {
       method: "GET",
       ...(nextPath && { setupRequest: (request: Request) => ({ ...request, path: nextPath() }) }),
-      ...(onHeaders && { onResponse: (_status, _body, _context, headers) => onHeaders(headers) }),
+      ...(onHeaders && { onResponse: (_status, _body, _context, headers) => onHeaders(lowerCased(headers)) }),
     },
   ];
+}
+
+function lowerCased(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 function summarize(
@@ -87,9 +95,10 @@ function summarize(
   statuses: Record<string, number>,
   durationS: number,
   errors: number,
-): LoadResult {
+): Omit<LoadResult, "allResponses"> {
   const sorted = Float64Array.from(times).sort();
-  const at = (p: number) => (sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN);
+  const at = (p: number) =>
+    sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! : Number.NaN;
   return {
     requests: sorted.length,
     durationS: round(durationS, 3),

@@ -46,7 +46,8 @@ function packageVersion(name: string): string {
 
 /** Read-only git: the commit measured, and whether the tree had uncommitted changes. */
 function gitState(): MachineInfo["git"] {
-  const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   try {
     return { commit: git("rev-parse", "HEAD"), dirty: git("status", "--porcelain", "--untracked-files=no") !== "" };
   } catch {

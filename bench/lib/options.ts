@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 export interface Options {
   /** Delay the emulated Frontpayment adds to every answer (ms). */
   upstreamLatencyMs: number;
-  /** Connections of the throughput phases and of the cold and direct scenarios. */
+  /** Connections of the req/s phases and of the direct scenario. */
   connections: number;
   /** Seconds of each measured phase (the 1-connection latency probe and the load phase). */
   durationS: number;
@@ -13,6 +13,8 @@ export interface Options {
   warmupS: number;
   /** Distinct never-seen customers read once each in the cold scenario. */
   coldCount: number;
+  /** Connections of the cold and KV scenarios: few, so that they measure added latency, not queueing. */
+  coldConnections: number;
   /** Simultaneous first reads of one never-seen customer. */
   stampedeCount: number;
   /** wrangler.toml to run: another path benchmarks a scratch copy of the project. */
@@ -29,18 +31,19 @@ export interface Options {
 }
 
 const USAGE = `npm run bench -- [options]
-  --latency N       upstream latency of the Frontpayment emulator in ms (default 150)
-  --connections N   connections for throughput, cold and direct scenarios (default 10)
-  --duration N      seconds per measured phase (default 5)
-  --warmup N        seconds of warm-up load before each steady scenario (default 2)
-  --cold N          distinct customers in the cold scenario (default 200)
-  --stampede N      concurrent first reads in the stampede scenario (default 200)
-  --compare FILE    print deltas against an older bench/results/*.json
-  --strict          exit 1 when a target is missed
-  --config FILE     wrangler config to benchmark (default ./wrangler.toml)
-  --inspect PORT    open the Worker's inspector on PORT (for profiling; slows it down)
-  --skip-bundle     do not build the bundle to measure its size
-  --timeout N       stop everything and fail after N seconds (default 170)`;
+  --latency N             upstream latency of the Frontpayment emulator in ms (default 150)
+  --connections N         connections for the req/s phases and the direct scenario (default 10)
+  --duration N            seconds per measured phase (default 5)
+  --warmup N              seconds of warm-up load before each steady scenario (default 2)
+  --cold N                distinct customers in the cold scenario (default 100)
+  --cold-connections N    connections for the cold and KV scenarios (default 2)
+  --stampede N            concurrent first reads in the stampede scenario (default 200)
+  --compare FILE          print deltas against an older bench/results/*.json
+  --strict                exit 1 when a target is missed
+  --config FILE           wrangler config to benchmark (default ./wrangler.toml)
+  --inspect PORT          open the Worker's inspector on PORT (for profiling; slows it down)
+  --skip-bundle           do not build the bundle to measure its size
+  --timeout N             stop everything and fail after N seconds (default 170)`;
 
 export function parseOptions(argv: string[]): Options {
   const text = { type: "string" } as const;
@@ -48,9 +51,20 @@ export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      latency: text, connections: text, duration: text, warmup: text, cold: text, stampede: text,
-      compare: text, config: text, inspect: text, timeout: text,
-      strict: flag, "skip-bundle": flag, help: flag,
+      latency: text,
+      connections: text,
+      duration: text,
+      warmup: text,
+      cold: text,
+      "cold-connections": text,
+      stampede: text,
+      compare: text,
+      config: text,
+      inspect: text,
+      timeout: text,
+      strict: flag,
+      "skip-bundle": flag,
+      help: flag,
     },
   });
   if (values.help) {
@@ -62,7 +76,8 @@ export function parseOptions(argv: string[]): Options {
     connections: integer("connections", values.connections, 10, 1),
     durationS: integer("duration", values.duration, 5, 1),
     warmupS: integer("warmup", values.warmup, 2, 0),
-    coldCount: integer("cold", values.cold, 200, 1),
+    coldCount: integer("cold", values.cold, 100, 1),
+    coldConnections: integer("cold-connections", values["cold-connections"], 2, 1),
     stampedeCount: integer("stampede", values.stampede, 200, 2),
     config: resolve(values.config ?? "wrangler.toml"),
     strict: values.strict,

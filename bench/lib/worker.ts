@@ -1,16 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import type { HostOptions } from "../worker-host.ts";
+import { cleanupAll, isCleaningUp } from "./cleanup.ts";
 import { exited, spawnGroup } from "./process-group.ts";
 
 export interface RunningWorker {
   url: string; // no trailing slash
   adminToken: string;
   logPath: string;
+  /** wrangler's Node process (bench/worker-host.ts); its children are the two workerd. */
+  hostPid: number;
 }
 
 const START_TIMEOUT_MS = 90_000;
+const HEALTHY_TIMEOUT_MS = 30_000;
 
 /**
  * Starts bench/worker-host.ts (the Worker under `wrangler dev`'s machinery) on `port`,
@@ -51,7 +56,10 @@ export async function startWorker(args: {
     },
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(failure(`did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(failure(`did not start within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
     child.once("message", (message: { ready?: string }) => {
       clearTimeout(timer);
       if (message.ready) resolve(message.ready.replace(/\/$/, ""));
@@ -62,25 +70,39 @@ export async function startWorker(args: {
     });
   });
   child.removeAllListeners("exit");
+  // wrangler reports itself ready even when the bundle failed to build (it waits for a fix).
+  if (!(await answers(`${url}/healthz`, HEALTHY_TIMEOUT_MS))) throw failure("never answered GET /healthz with 200");
   void exited(child, Number.POSITIVE_INFINITY).then(() => {
-    if (!stopping) console.error(`\nThe Worker stopped unexpectedly; its log: ${logPath}`);
+    if (isCleaningUp()) return;
+    console.error(`\nThe Worker stopped in the middle of the run. Last lines of its log:\n${tail(logPath, 30)}`);
+    void cleanupAll().finally(() => process.exit(1));
   });
-  return { url, adminToken, logPath };
+  return { url, adminToken, logPath, hostPid: child.pid! };
 
   function failure(reason: string): Error {
     return new Error(`The Worker (wrangler dev) ${reason}. Last lines of its log:\n${tail(logPath, 30)}`);
   }
 }
 
-let stopping = false;
-/** Called before cleanup so that the expected exit is not reported as a crash. */
-export function expectWorkerStop(): void {
-  stopping = true;
+async function answers(url: string, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
+      await response.arrayBuffer();
+      if (response.status === 200) return true;
+    } catch {
+      // not yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
 }
 
 export function tail(path: string, lines: number): string {
   try {
-    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    const text = stripVTControlCharacters(readFileSync(path, "utf8")); // esbuild's colours
+    return text.trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
   }

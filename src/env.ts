@@ -15,6 +15,8 @@ export interface Config {
 export interface AppVariables {
   requestId: string;
   apiKey: ApiKeyRecord;
+  /** The rate-limit verdict, started by startRateLimit(); rejects with 429 when over. */
+  rateLimit: Promise<void>;
   upstreamStatus: number;
   upstreamMs: number;
 }

@@ -79,6 +79,12 @@ describe("per-key rate limit", () => {
     expect(refusal.headers.get("Cache-Control")).toBe("no-store");
     expect(await upstreamRequests(uuid)).toBe(1);
 
+    // Over the limit, a miss must not reach Frontpayment either: the verdict gates upstream.
+    const fresh = uniqueUuid();
+    await putCustomer(fresh);
+    await expectProblem(await call(`/v1/customers/${fresh}`, withKey(key)), 429, "rate_limited");
+    expect(await upstreamRequests(fresh)).toBe(0);
+
     const { key: otherKey } = await createKey({ name: "not rate limited" });
     const other = await call(path, withKey(otherKey));
     expect(other.status).toBe(200);

@@ -46,9 +46,13 @@ export class CustomerService {
     this.#observe = observe;
   }
 
-  async get(uuid: string): Promise<Lookup> {
+  /**
+   * `gate` (the rate-limit verdict) is awaited together with the cache read, and before
+   * anything is answered or sent upstream: when it rejects, so does this.
+   */
+  async get(uuid: string, gate: Promise<void> = Promise.resolve()): Promise<Lookup> {
     const started = Date.now();
-    const cached = await this.#cache.read(uuid);
+    const [cached] = await Promise.all([this.#cache.read(uuid), gate]);
     const cacheReadMs = Date.now() - started;
     switch (cached.state) {
       case "fresh":

@@ -12,7 +12,7 @@ import { ApiError } from "../lib/errors.ts";
 import { defineOperation } from "../lib/openapi.ts";
 import { apiKeyAuth } from "../middleware/api-key.ts";
 import { customerUuidParam, invalidCustomerUuid, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
-import { rateLimit } from "../middleware/rate-limit.ts";
+import { rateLimit, startRateLimit } from "../middleware/rate-limit.ts";
 
 export const getCustomer = defineOperation({
   method: "get",
@@ -74,7 +74,7 @@ export const customerRoutes = new Hono<AppEnv>()
   .get(
     "/v1/customers/:uuid",
     apiKeyAuth(readScopes),
-    rateLimit(),
+    startRateLimit(),
     rejectEscapedUuid,
     customerUuidParam,
     etag({ retainedHeaders: RETAINED_ON_304 }),
@@ -85,7 +85,7 @@ export const customerRoutes = new Hono<AppEnv>()
         c.set("upstreamMs", durationMs);
         setMetric(c, "upstream", durationMs, "Frontpayment");
       });
-      const lookup = await service.get(uuid);
+      const lookup = await service.get(uuid, c.var.rateLimit);
       setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
       const headers = {
         "Content-Type": "application/json; charset=utf-8",

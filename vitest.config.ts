@@ -26,6 +26,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
     setupFiles: ["./test/helpers/leak-scan.ts"],
+    // The JSON report lets .ci/run print one plain "N passed, N failed" line.
+    reporters: ["default", ["json", { outputFile: "test/artifacts/vitest-results.json" }]],
     // One JSON access-log line per request would drown the report; the leak test reads them.
     onConsoleLog: (log) => !log.startsWith('{"level":"info","message":"request"'),
   },

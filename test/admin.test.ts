@@ -1,25 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../src/keys/key-format.ts";
+import type { CreatedKey, KeyView } from "../src/keys/key-record.ts";
 import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
 import { countingKv, createExpiredKey, expectProblem } from "./helpers/auth-matrix.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createdKeys, createKey, revokeKey } from "./helpers/keys.ts";
-
-interface CreatedKey {
-  id: string;
-  key: string;
-  name: string;
-  scopes: string[];
-  allowedOrigins: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-}
-
-interface KeyView extends Omit<CreatedKey, "key"> {
-  revokedAt: string | null;
-  status: "active" | "revoked" | "expired";
-}
 
 /** POST /admin/keys with a raw body, so a test can send what `createKey` would never send. */
 function postKeys(body: string, headers: Record<string, string> = { "Content-Type": "application/json" }) {

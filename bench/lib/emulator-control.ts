@@ -2,12 +2,17 @@
  * The Frontpayment emulator's control API (test/support/frontpayment-emulator.ts): create
  * customers, read how many upstream calls one customer received.
  */
+import { upstreamCustomer } from "../../test/support/seed-customers.ts";
+
 /** `extraDelayMs` is added to the emulator's latency for this customer only. */
 export async function putCustomer(emulatorUrl: string, uuid: string, extraDelayMs = 0): Promise<void> {
   const response = await fetch(`${emulatorUrl}/__emulator/customers/${uuid}`, {
     method: "PUT",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ data: customerData(uuid), behaviour: { mode: "ok", delayMs: extraDelayMs } }),
+    body: JSON.stringify({
+      data: upstreamCustomer(uuid, { name: "Bench Kunde" }),
+      behaviour: { mode: "ok", delayMs: extraDelayMs },
+    }),
   });
   if (response.status !== 204) throw new Error(`emulator PUT ${uuid}: ${response.status} ${await response.text()}`);
 }
@@ -31,24 +36,4 @@ export async function upstreamStats(emulatorUrl: string): Promise<UpstreamStats>
   const response = await fetch(`${emulatorUrl}/__emulator/stats`);
   const { requests, byUuid } = (await response.json()) as UpstreamStats;
   return { requests, byUuid };
-}
-
-/** A realistic profile: same shape and size as the documentation's example customer. */
-function customerData(uuid: string) {
-  return {
-    uuid,
-    type: "Private",
-    name: "Bench Kunde",
-    countryCode: "+47",
-    msisdn: "40000000",
-    organizationId: null,
-    personalNumber: "31129912345",
-    email: "bench.kunde@example.no",
-    preferredLanguage: "nb",
-    status: "Active",
-    addresses: {
-      billing: { uuid: "ADRSBILL1", street: "Storgata 1", zip: "0155", city: "Oslo", country: "NO" },
-      shipping: { uuid: "ADRSSHIP1", street: "Bryggen 2", zip: "5003", city: "Bergen", country: "NO" },
-    },
-  };
 }

@@ -1,4 +1,5 @@
 /** A small client for the Admin API of SPEC §2, used by the dev server and the keys CLI. */
+import type { CreatedKey, KeyView as KeyRecord } from "../../src/keys/key-record.ts";
 import { isLoopbackUrl } from "./dev-defaults.ts";
 
 export interface NewKeyRequest {
@@ -8,20 +9,8 @@ export interface NewKeyRequest {
   expiresAt?: string;
 }
 
-export interface CreatedKey {
-  id: string;
-  key: string;
-  name: string;
-  scopes: string[];
-  allowedOrigins: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-}
-
-export interface KeyRecord extends Omit<CreatedKey, "key"> {
-  revokedAt: string | null;
-  status: "active" | "revoked" | "expired";
-}
+// The Worker's own answer schemas (type-only: erased when Node runs this file).
+export type { CreatedKey, KeyView as KeyRecord } from "../../src/keys/key-record.ts";
 
 /** A refusal from the Worker, carrying the problem+json `detail` for the operator to read. */
 export class AdminApiError extends Error {

@@ -55,28 +55,5 @@ export const CreateKeyBody = z.strictObject(
 );
 export type CreateKeyBody = z.infer<typeof CreateKeyBody>;
 
-export const KeyView = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    scopes: z.array(z.enum(SCOPES)),
-    allowedOrigins: z.nullable(z.array(z.string())),
-    createdAt: z.string(),
-    expiresAt: z.nullable(z.string()),
-    revokedAt: z.nullable(z.string()),
-    status: z.enum(["active", "revoked", "expired"]),
-  })
-  .register(z.globalRegistry, { id: "ApiKey" });
-
-export const CreatedKey = z.object({
-  id: z.string(),
-  key: z.string(),
-  name: z.string(),
-  scopes: z.array(z.enum(SCOPES)),
-  allowedOrigins: z.nullable(z.array(z.string())),
-  createdAt: z.string(),
-  expiresAt: z.nullable(z.string()),
-});
-
 // Checked before any KV read: KV refuses keys over 512 bytes, which would otherwise be a 500.
 export const KeyIdParam = z.object({ id: z.string().check(z.regex(KEY_ID_PATTERN, "no API key has this id")) });

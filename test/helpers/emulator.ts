@@ -21,28 +21,9 @@ export function uniqueUuid(prefix = "T"): string {
   );
 }
 
-/** The personal number every generated test customer carries; it must never come back. */
-export const TEST_PERSONAL_NUMBER = "31129912345";
+import { upstreamCustomer } from "../support/seed-customers.ts";
 
-export function upstreamCustomer(uuid: string, overrides: Record<string, unknown> = {}) {
-  return {
-    uuid,
-    type: "Private",
-    name: "Test Kunde",
-    countryCode: "+47",
-    msisdn: "40000000",
-    organizationId: null,
-    personalNumber: TEST_PERSONAL_NUMBER,
-    email: "test.kunde@example.no",
-    preferredLanguage: "nb",
-    status: "Active",
-    addresses: {
-      billing: { uuid: "ADRSBILL1", street: "Storgata 1", zip: "0155", city: "Oslo", country: "NO" },
-      shipping: { uuid: "ADRSSHIP1", street: "Bryggen 2", zip: "5003", city: "Bergen", country: "NO" },
-    },
-    ...overrides,
-  };
-}
+export { TEST_PERSONAL_NUMBER, upstreamCustomer } from "../support/seed-customers.ts";
 
 /** Creates or changes a customer in the emulator. */
 export async function putCustomer(

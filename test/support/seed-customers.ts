@@ -145,3 +145,27 @@ export const SEEDED: Record<string, string> = Object.fromEntries(
   Object.entries(SEEDS).map(([name, seed]) => [name, seed.uuid]),
 );
 export const PERSONAL_NUMBERS: string[] = Object.values(SEEDS).flatMap((seed) => seed.data?.personalNumber ?? []);
+
+/** The personal number every generated customer carries; it must never come back. */
+export const TEST_PERSONAL_NUMBER = "31129912345";
+
+/** A realistic upstream customer (the shape and size of the documented example) for tests and the benchmark. */
+export function upstreamCustomer(uuid: string, overrides: Record<string, unknown> = {}) {
+  return {
+    uuid,
+    type: "Private",
+    name: "Test Kunde",
+    countryCode: "+47",
+    msisdn: "40000000",
+    organizationId: null,
+    personalNumber: TEST_PERSONAL_NUMBER,
+    email: "test.kunde@example.no",
+    preferredLanguage: "nb",
+    status: "Active",
+    addresses: {
+      billing: { uuid: "ADRSBILL1", street: "Storgata 1", zip: "0155", city: "Oslo", country: "NO" },
+      shipping: { uuid: "ADRSSHIP1", street: "Bryggen 2", zip: "5003", city: "Bergen", country: "NO" },
+    },
+    ...overrides,
+  };
+}

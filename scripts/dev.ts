@@ -138,6 +138,8 @@ function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
     env: {
       ...process.env,
       WRANGLER_SEND_METRICS: "false",
+      // Offline, fetching Request.cf only prints a stack trace; the placeholder is fine locally.
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
       FRONTPAYMENT_TOKEN: upstream.token,
       ADMIN_TOKEN: dev.DEV_ADMIN_TOKEN,
     },

@@ -5,7 +5,7 @@ import { createMiddleware } from "hono/factory";
 import { CustomerCache } from "../customers/customer-cache.ts";
 import { type AppEnv, requireConfig } from "../env.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
-import { type ApiKeyRecord, isExpired } from "../keys/key-record.ts";
+import { type ApiKeyRecord, type CreatedKey, isExpired, type KeyView } from "../keys/key-record.ts";
 import { ApiKeyStore } from "../keys/key-store.ts";
 import { ApiError } from "../lib/errors.ts";
 import { problemHook } from "../lib/validation.ts";
@@ -46,7 +46,8 @@ export const adminRoutes = new Hono<AppEnv>()
         expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
       });
       const { id, name, scopes, allowedOrigins, createdAt, expiresAt } = record;
-      return c.json({ id, key, name, scopes, allowedOrigins, createdAt, expiresAt }, 201, {
+      const created: CreatedKey = { id, key, name, scopes, allowedOrigins, createdAt, expiresAt };
+      return c.json(created, 201, {
         "Cache-Control": "no-store",
       });
     },
@@ -65,7 +66,7 @@ export const adminRoutes = new Hono<AppEnv>()
     return c.body(null, 204);
   });
 
-function keyView(record: ApiKeyRecord) {
+function keyView(record: ApiKeyRecord): KeyView {
   const status = record.revokedAt ? "revoked" : isExpired(record) ? "expired" : "active";
-  return { ...record, status } as const;
+  return { ...record, status };
 }

@@ -7,17 +7,12 @@
  *   node scripts/bundle-size.ts --json
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { type BundleSize, bundleSizeOf } from "./lib/bundle-size.ts";
 
 export const BUDGET_GZIP_BYTES = 40 * 1024;
-
-export interface BundleSize {
-  rawBytes: number;
-  gzipBytes: number;
-}
 
 export function measureBundle(): BundleSize {
   const outdir = mkdtempSync(join(tmpdir(), "customer-edge-bundle-"));
@@ -26,11 +21,7 @@ export function measureBundle(): BundleSize {
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
-    const code = readdirSync(outdir)
-      .filter((file) => file.endsWith(".js"))
-      .map((file) => readFileSync(join(outdir, file)));
-    const bundle = Buffer.concat(code);
-    return { rawBytes: bundle.length, gzipBytes: gzipSync(bundle, { level: 9 }).length };
+    return bundleSizeOf(outdir);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -1,18 +1,13 @@
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { openSync } from "node:fs";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { type BundleSize, bundleSizeOf } from "../../scripts/lib/bundle-size.ts";
 import { exited, spawnGroup } from "./process-group.ts";
 
-export interface BundleSize {
-  rawBytes: number;
-  gzipBytes: number;
-  files: string[];
-}
+export type { BundleSize };
 
 /**
- * What `wrangler deploy` would upload, measured without uploading: `--dry-run --outdir`,
- * then every module in the outdir (source maps and wrangler's README excluded) concatenated
- * and gzipped at zlib's default level, which is how wrangler computes its own "gzip:" figure.
+ * What `wrangler deploy` would upload, measured without uploading: `--dry-run --outdir`, in a
+ * process group the benchmark's cleanup can stop, then counted as CI counts it.
  */
 export async function measureBundle(config: string, outdir: string, logPath: string): Promise<BundleSize> {
   const log = openSync(logPath, "w");
@@ -24,7 +19,5 @@ export async function measureBundle(config: string, outdir: string, logPath: str
   await exited(child, 90_000);
   if (child.exitCode !== 0)
     throw new Error(`wrangler deploy --dry-run failed (exit ${child.exitCode}); see ${logPath}`);
-  const files = readdirSync(outdir).filter((name) => !name.endsWith(".map") && name !== "README.md");
-  const modules = Buffer.concat(files.map((name) => readFileSync(join(outdir, name))));
-  return { rawBytes: modules.length, gzipBytes: gzipSync(modules).length, files };
+  return bundleSizeOf(outdir);
 }

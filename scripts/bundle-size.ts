@@ -10,9 +10,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BundleSize, bundleSizeOf } from "./lib/bundle-size.ts";
-
-export const BUDGET_GZIP_BYTES = 40 * 1024;
+import { BUDGET_GZIP_BYTES, type BundleSize, bundleSizeOf } from "./lib/bundle-size.ts";
 
 export function measureBundle(): BundleSize {
   const outdir = mkdtempSync(join(tmpdir(), "customer-edge-bundle-"));

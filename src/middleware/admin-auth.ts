@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
+import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { secretsEqual } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 
@@ -13,11 +14,9 @@ import { ApiError } from "../lib/errors.ts";
 export function adminAuth() {
   return createMiddleware<AppEnv>(async function adminAuth(c, next) {
     const expected = c.env.ADMIN_TOKEN;
-    const given = c.req.header("Authorization")?.match(/^Bearer +(\S+) *$/i)?.[1];
+    const given = bearerCredential(c.req.header("Authorization"));
     if (!expected || !given || !(await secretsEqual(given, expected))) {
-      throw new ApiError("unauthorized", "A valid admin token is required.", {
-        "WWW-Authenticate": "Bearer",
-      });
+      throw new ApiError("unauthorized", "A valid admin token is required.", BEARER_CHALLENGE);
     }
     await next();
   });

@@ -2,10 +2,8 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { isUsable, type Scope } from "../keys/key-record.ts";
 import { ApiKeyStore } from "../keys/key-store.ts";
+import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { ApiError } from "../lib/errors.ts";
-
-// Exactly SPEC §4's challenge; a realm would add nothing a client can act on.
-const CHALLENGE = { "WWW-Authenticate": "Bearer" };
 
 /**
  * Requires a valid API key holding at least one of `scopes`, sent as
@@ -22,7 +20,7 @@ export function apiKeyAuth(scopes: readonly Scope[]) {
     const key = presentedKey(c.req.header("Authorization"), c.req.header("X-API-Key"));
     const record = key ? await new ApiKeyStore(c.env.API_KEYS).find(key) : null;
     if (!record || !isUsable(record)) {
-      throw new ApiError("unauthorized", "A valid API key is required.", CHALLENGE);
+      throw new ApiError("unauthorized", "A valid API key is required.", BEARER_CHALLENGE);
     }
     const origin = c.req.header("Origin");
     if (origin && record.allowedOrigins && !record.allowedOrigins.includes(origin)) {
@@ -41,7 +39,7 @@ export function apiKeyAuth(scopes: readonly Scope[]) {
 
 /** The key from either header; two different keys at once are refused rather than guessed. */
 function presentedKey(authorization: string | undefined, xApiKey: string | undefined): string | undefined {
-  const bearer = authorization?.match(/^Bearer +(\S+) *$/i)?.[1];
+  const bearer = bearerCredential(authorization);
   const header = xApiKey?.trim() || undefined;
   if (bearer && header && bearer !== header) return undefined;
   return bearer ?? header;

@@ -14,7 +14,12 @@ export interface Lookup {
 /** Told about every upstream call a request waits for, failed ones included. */
 export type UpstreamObserver = (call: { status: number | undefined; durationMs: number }) => void;
 
-const CACHE_NAME = "customer-edge";
+/** The three `Cache-Status` forms of SPEC §3 (RFC 9211), under the cache name `customer-edge`. */
+const hit = (ttlSeconds: number) => `customer-edge; hit; ttl=${ttlSeconds}`;
+const MISS_STORED = "customer-edge; fwd=miss; stored";
+
+const customerNotFound = (cacheStatus: string) =>
+  new ApiError("customer_not_found", "No customer with this UUID.", { "Cache-Status": cacheStatus });
 
 // One upstream call per customer at a time in this isolate: concurrent misses and
 // revalidations await the same promise, and only its owner writes KV (one write per key per
@@ -56,17 +61,15 @@ export class CustomerService {
     const cacheReadMs = Date.now() - started;
     switch (cached.state) {
       case "fresh":
-        return { customer: cached.customer, cacheStatus: `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}`, cacheReadMs };
+        return { customer: cached.customer, cacheStatus: hit(cached.ttlSeconds), cacheReadMs };
       case "not_found":
-        throw new ApiError("customer_not_found", "No customer with this UUID.", {
-          "Cache-Status": `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}`,
-        });
+        throw customerNotFound(hit(cached.ttlSeconds));
       case "stale":
         // The answer does not wait for this call, so it is not observed.
         if (optionalCallsAllowed()) this.#waitUntil(this.#fetch(uuid, () => {}).catch(() => undefined));
         return {
           customer: cached.customer,
-          cacheStatus: `${CACHE_NAME}; hit; ttl=${cached.ttlSeconds}; detail=stale`,
+          cacheStatus: `${hit(cached.ttlSeconds)}; detail=stale`,
           cacheReadMs,
         };
       case "miss":
@@ -76,12 +79,8 @@ export class CustomerService {
 
   async #miss(uuid: string): Promise<Omit<Lookup, "cacheReadMs">> {
     const answer = await this.#fetch(uuid, this.#observe);
-    if (!answer.found) {
-      throw new ApiError("customer_not_found", "No customer with this UUID.", {
-        "Cache-Status": `${CACHE_NAME}; fwd=miss; stored`,
-      });
-    }
-    return { customer: answer.customer, cacheStatus: `${CACHE_NAME}; fwd=miss; stored` };
+    if (!answer.found) throw customerNotFound(MISS_STORED);
+    return { customer: answer.customer, cacheStatus: MISS_STORED };
   }
 
   /**

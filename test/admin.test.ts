@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../src/keys/key-format.ts";
 import type { CreatedKey, KeyView } from "../src/keys/key-record.ts";
+import { sha256Hex } from "../src/lib/crypto.ts";
 import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
 import { countingKv, createExpiredKey, expectProblem } from "./helpers/auth-matrix.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
@@ -24,11 +25,6 @@ async function listKeys(): Promise<{ response: Response; text: string; keys: Key
   const response = await call("/admin/keys", { headers: adminHeaders() });
   const text = await response.text();
   return { response, text, keys: (JSON.parse(text) as { keys: KeyView[] }).keys };
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 describe("POST /admin/keys", () => {

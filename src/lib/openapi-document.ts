@@ -66,7 +66,7 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
     paths,
     components: {
       schemas,
-      headers: Object.fromEntries(Object.entries(HEADERS).map(([name, header]) => [name, header])),
+      headers: HEADERS,
       securitySchemes: {
         apiKeyBearer: { type: "http", scheme: "bearer", description: "API key as `Authorization: Bearer cedge_...`" },
         apiKeyHeader: {

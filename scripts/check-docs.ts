@@ -11,12 +11,12 @@
  */
 import { rmSync } from "node:fs";
 import { mkdir, mkdtemp } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { type Emulator, EXAMPLE_CUSTOMER_UUID, startEmulator } from "../test/support/frontpayment-emulator.ts";
+import { freePort } from "./lib/processes.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SCREENSHOT = path.join(ROOT, "test", "artifacts", "docs.png");
@@ -110,19 +110,6 @@ function message(error: unknown): string {
   return error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
 }
 
-/** A free loopback port (wrangler would otherwise take 8787, the usual `npm run dev` port). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
 async function startServers(): Promise<{ emulator: Emulator; origin: string }> {
   const emulator = await startEmulator({ port: 0, token: FRONTPAYMENT_TOKEN });
   cleanups.push(() => emulator.close());
@@ -139,7 +126,7 @@ async function startServers(): Promise<{ emulator: Emulator; origin: string }> {
       ADMIN_TOKEN: { type: "secret_text", value: ADMIN_TOKEN },
     },
     dev: {
-      server: { hostname: "127.0.0.1", port: await freePort() },
+      server: { hostname: "127.0.0.1", port: await freePort("127.0.0.1") },
       inspector: false,
       watch: false,
       persist: state,

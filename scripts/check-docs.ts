@@ -16,6 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { type Emulator, EXAMPLE_CUSTOMER_UUID, startEmulator } from "../test/support/frontpayment-emulator.ts";
+import { AdminClient } from "./lib/admin-client.ts";
 import { freePort } from "./lib/processes.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -189,13 +190,7 @@ function watchPage(page: Page, origin: string) {
 
 /** Creates an API key through the admin API, as an operator would, for "Try it out". */
 async function createKey(origin: string): Promise<string> {
-  const response = await fetch(`${origin}/admin/keys`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ name: "check:docs" }),
-  });
-  if (response.status !== 201) throw new Error(`POST /admin/keys answered ${response.status}`);
-  return ((await response.json()) as { key: string }).key;
+  return (await new AdminClient(origin, ADMIN_TOKEN).createKey({ name: "check:docs" })).key;
 }
 
 /** Loads /docs and waits for the customer operation; opens it for the screenshot. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
+import { AdminClient } from "../../scripts/lib/admin-client.ts";
 import type { HostOptions } from "../worker-host.ts";
 import { cleanupAll, isCleaningUp } from "./cleanup.ts";
 import { exited, spawnGroup } from "./process-group.ts";
@@ -110,13 +111,9 @@ export function tail(path: string, lines: number): string {
 
 /** One key with the read scope, created the way an operator would: POST /admin/keys. */
 export async function createApiKey(worker: RunningWorker): Promise<string> {
-  const response = await fetch(`${worker.url}/admin/keys`, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${worker.adminToken}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ name: "bench", scopes: ["customers:read"] }),
+  const created = await new AdminClient(worker.url, worker.adminToken).createKey({
+    name: "bench",
+    scopes: ["customers:read"],
   });
-  if (response.status !== 201) {
-    throw new Error(`POST /admin/keys answered ${response.status}: ${await response.text()}`);
-  }
-  return ((await response.json()) as { key: string }).key;
+  return created.key;
 }

@@ -13,6 +13,7 @@ import { customerRoutes } from "./routes/customers.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import { type Deps, services } from "./services.ts";
 
 /** Headers a browser caller may read (CORS hides the rest). */
 const EXPOSED_HEADERS = [
@@ -25,7 +26,12 @@ const EXPOSED_HEADERS = [
   "RateLimit-Policy",
 ];
 
-export function createApp() {
+/**
+ * The app: middleware order, routes, errors. `deps` replaces what a test or a benchmark needs
+ * to control (the clock, the upstream guard, the outbound fetch); src/services.ts builds the
+ * rest.
+ */
+export function createApp(deps: Deps = {}) {
   const app = new Hono<AppEnv>();
 
   app.use(
@@ -39,6 +45,7 @@ export function createApp() {
       overwrite: false,
     }),
     timing({ crossOrigin: true }),
+    services(deps),
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
@@ -46,14 +53,14 @@ export function createApp() {
     }),
   );
 
-  // Preflights carry no credentials, so they are answered by the key-independent rules of
-  // SPEC §5; the per-key `allowedOrigins` check happens in apiKeyAuth on the real request.
+  // Preflights carry no credentials, so they are answered by key-independent rules
+  // (docs/api.md#cors); the per-key `allowedOrigins` check happens in apiKeyAuth on the real request.
   app.use(
     "/v1/*",
     cors({
       origin: (origin) => origin,
       allowMethods: ["GET"],
-      // One string, so the header reads exactly as SPEC §5 writes it (Hono joins with ",").
+      // One string, so the header reads exactly as documented (Hono joins with ",").
       allowHeaders: ["Authorization, X-API-Key, If-None-Match"],
       exposeHeaders: EXPOSED_HEADERS,
       maxAge: 600,
@@ -100,7 +107,7 @@ function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, headers: R
   });
 }
 
-/** Hono's built-in refusals, by status, in the SPEC's codes. */
+/** Hono's built-in refusals, by status, in our codes. */
 const HONO_STATUS_CODES: Record<number, ErrorCode> = {
   401: "unauthorized",
   403: "forbidden",

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { readConfig } from "../src/env.ts";
+import { parseSettings } from "../src/env.ts";
 import { ERRORS } from "../src/lib/errors.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
@@ -111,8 +111,10 @@ describe("configuration", () => {
   );
 
   it("parses absent vars to the SPEC's defaults", () => {
-    expect(readConfig({} as Env)).toEqual({
-      ok: true,
+    expect(parseSettings({} as Env)).toEqual({
+      problems: [],
+      frontpaymentToken: undefined,
+      adminToken: undefined,
       config: {
         baseUrl: "https://demo-api.frontpayment.no",
         cacheTtlSeconds: 300,

@@ -1,24 +1,22 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { MAX_CONCURRENT, withUpstreamSlot } from "../src/customers/upstream-guard.ts";
-import { call, json, withKey } from "./helpers/app.ts";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../src/app.ts";
+import { MAX_CONCURRENT, UpstreamGuard } from "../src/customers/upstream-guard.ts";
+import { manualClock } from "../src/lib/clock.ts";
+import { type CallOptions, call as callDefault, json, withKey } from "./helpers/app.ts";
 import { seedCache } from "./helpers/cache.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
 
 /*
- * The guard's state lives in its module for the isolate's life. So that no test inherits a
- * pause from another, each test runs on its own hour of a clock set into the past (later
- * tests, later hours): every pause it causes has ended before the next test's hour begins,
- * and long before the real time the rest of the suite runs at. Only Date is faked.
+ * The guard lives as long as its app's isolate state. Each test builds its own app around a
+ * clock it moves by hand, so no test inherits another's pause and nothing fakes Date.
  */
-let hour = 0;
-function clockInThePast(): number {
-  hour++;
-  const base = Date.now() - 48 * 3_600_000 + hour * 3_600_000;
-  vi.setSystemTime(base);
-  return base;
+function isolatedApp() {
+  const clock = manualClock();
+  const app = createApp({ clock });
+  const call = (path: string, options: CallOptions = {}) => callDefault(path, { ...options, app });
+  return { clock, call, base: clock.now() };
 }
-afterEach(() => vi.useRealTimers());
 
 async function customerWith(headers: Record<string, string>): Promise<string> {
   const uuid = uniqueUuid();
@@ -28,7 +26,7 @@ async function customerWith(headers: Record<string, string>): Promise<string> {
 
 describe("Frontpayment's rate budget", () => {
   it("stops background revalidations while the budget is low, keeping it for misses", async () => {
-    clockInThePast();
+    const { call } = isolatedApp();
     const { key } = await createKey();
     const low = await customerWith({ "x-ratelimit-remaining": "3", "x-ratelimit-reset": "30" });
     expect((await call(`/v1/customers/${low}`, withKey(key))).status).toBe(200);
@@ -48,7 +46,7 @@ describe("Frontpayment's rate budget", () => {
   });
 
   it("pauses every call when the budget is spent: stale copies are served, misses get 502 with Retry-After", async () => {
-    const base = clockInThePast();
+    const { call, clock, base } = isolatedApp();
     const { key } = await createKey();
     const spent = await customerWith({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" });
     expect((await call(`/v1/customers/${spent}`, withKey(key))).status).toBe(200);
@@ -67,13 +65,13 @@ describe("Frontpayment's rate budget", () => {
     expect((await call(`/v1/customers/${stale}`, withKey(key))).status).toBe(200);
     expect(await upstreamRequests(stale)).toBe(0);
 
-    vi.setSystemTime(base + 3_000);
+    clock.set(base + 3_000);
     expect((await call(`/v1/customers/${miss}`, withKey(key))).status).toBe(200);
     expect(await upstreamRequests(miss)).toBe(1);
   });
 
   it("treats Frontpayment's 429 as a spent budget until its Retry-After", async () => {
-    const base = clockInThePast();
+    const { call, clock, base } = isolatedApp();
     const { key } = await createKey();
     const throttled = uniqueUuid();
     await putCustomer(throttled, { behaviour: { mode: "status", status: 429 }, headers: { "retry-after": "5" } });
@@ -82,13 +80,13 @@ describe("Frontpayment's rate budget", () => {
     expect(response.headers.get("Retry-After")).toBe("5");
     expect(await upstreamRequests(throttled)).toBe(1);
 
-    vi.setSystemTime(base + 4_000);
+    clock.set(base + 4_000);
     expect((await call(`/v1/customers/${throttled}`, withKey(key))).headers.get("Retry-After")).toBe("1");
     expect(await upstreamRequests(throttled)).toBe(1);
   });
 
   it("reads a Unix-time x-ratelimit-reset as a time, not a duration", async () => {
-    const base = clockInThePast();
+    const { call, base } = isolatedApp();
     const { key } = await createKey();
     const resetAt = String(Math.floor(base / 1000) + 7);
     const spent = await customerWith({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": resetAt });
@@ -104,8 +102,9 @@ describe("concurrent upstream calls", () => {
     let running = 0;
     let most = 0;
     const gates: (() => void)[] = [];
+    const guard = new UpstreamGuard();
     const task = () =>
-      withUpstreamSlot(10_000, async () => {
+      guard.withSlot(10_000, async () => {
         running++;
         most = Math.max(most, running);
         await new Promise<void>((resolve) => gates.push(resolve));
@@ -123,13 +122,14 @@ describe("concurrent upstream calls", () => {
   });
 
   it("gives up waiting for a slot when the time budget runs out", async () => {
+    const guard = new UpstreamGuard();
     const release: (() => void)[] = [];
     const holders = Array.from({ length: MAX_CONCURRENT }, () =>
-      withUpstreamSlot(10_000, () => new Promise<void>((resolve) => release.push(resolve))),
+      guard.withSlot(10_000, () => new Promise<void>((resolve) => release.push(resolve))),
     );
     let ran = false;
     expect(
-      await withUpstreamSlot(20, async () => {
+      await guard.withSlot(20, async () => {
         ran = true;
       }),
     ).toBeUndefined();
@@ -139,6 +139,7 @@ describe("concurrent upstream calls", () => {
   });
 
   it("answers many concurrent misses of different customers, none refused", async () => {
+    const { call } = isolatedApp();
     const { key } = await createKey();
     const uuids = Array.from({ length: MAX_CONCURRENT + 8 }, () => uniqueUuid());
     await Promise.all(uuids.map((uuid) => putCustomer(uuid, { behaviour: { mode: "slow", delayMs: 300 } })));

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { Config } from "../env.ts";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
 import { Customer } from "./schemas.ts";
 
 /**
@@ -23,49 +24,61 @@ export type CacheRead =
 /** KV refuses an expirationTtl under 60 s. */
 const KV_MIN_TTL_SECONDS = 60;
 
-// Hot tier in front of KV, per isolate: saves the KV read (and the parse) for customers read
-// again within a few seconds, such as a checkout page polled by many shoppers. Bound: 1,000
-// customers for at most 5 s each. Purge and every write update it at once in this isolate;
-// elsewhere it delays a purge by at most those 5 s on top of KV's propagation.
 const MEMORY_TTL_MS = 5_000;
-const memory = new BoundedTtlMap<string, Envelope>(1_000, MEMORY_TTL_MS);
+
+/**
+ * The hot tier in front of KV, one per isolate (built by the composition root): saves the KV
+ * read (and the parse) for customers read again within a few seconds, such as a checkout page
+ * polled by many shoppers. Bound: 1,000 customers for at most 5 s each. Purge and every write
+ * update it at once in this isolate; elsewhere it delays a purge by at most those 5 s on top
+ * of KV's propagation.
+ */
+export const newCustomerMemory = () => new BoundedTtlMap<string, Envelope>(1_000, MEMORY_TTL_MS);
+export type CustomerMemory = ReturnType<typeof newCustomerMemory>;
 
 export class CustomerCache {
   readonly #kv: KVNamespace;
   readonly #config: Config;
+  readonly #memory: CustomerMemory;
+  readonly #clock: Clock;
 
-  constructor(kv: KVNamespace, config: Config) {
+  constructor(kv: KVNamespace, config: Config, memory = newCustomerMemory(), clock: Clock = systemClock) {
     this.#kv = kv;
     this.#config = config;
+    this.#memory = memory;
+    this.#clock = clock;
   }
 
-  async read(uuid: string, now = Date.now()): Promise<CacheRead> {
-    let envelope = memory.get(uuid, now);
+  async read(uuid: string): Promise<CacheRead> {
+    let envelope = this.#memory.get(uuid, this.#clock.now());
     if (!envelope) {
       envelope = parseEnvelope(await this.#kv.get(key(uuid), "text"));
       if (!envelope) return { state: "miss" };
-      memory.set(uuid, envelope, MEMORY_TTL_MS, now);
+      this.#memory.set(uuid, envelope, MEMORY_TTL_MS, this.#clock.now());
     }
-    return this.#classify(envelope, now);
+    return this.#classify(envelope, this.#clock.now());
   }
 
-  /** Stores a profile in both tiers; the caller decides whether to wait for KV. */
-  write(uuid: string, customer: Customer, now = Date.now()): Promise<void> {
+  /**
+   * Stores a profile in both tiers; the caller decides whether to wait for KV. `now` is when
+   * it was fetched (a test may seed an older copy).
+   */
+  write(uuid: string, customer: Customer, now = this.#clock.now()): Promise<void> {
     const { cacheTtlSeconds, cacheStaleSeconds } = this.#config;
     return this.#put(uuid, { v: 1, fetchedAt: now, customer }, cacheTtlSeconds + cacheStaleSeconds, now);
   }
 
-  writeNotFound(uuid: string, now = Date.now()): Promise<void> {
+  writeNotFound(uuid: string, now = this.#clock.now()): Promise<void> {
     return this.#put(uuid, { v: 1, fetchedAt: now, notFound: true }, this.#config.negativeCacheTtlSeconds, now);
   }
 
   async delete(uuid: string): Promise<void> {
-    memory.delete(uuid);
+    this.#memory.delete(uuid);
     await this.#kv.delete(key(uuid));
   }
 
   #put(uuid: string, envelope: Envelope, lifetimeSeconds: number, now: number): Promise<void> {
-    memory.set(uuid, envelope, MEMORY_TTL_MS, now);
+    this.#memory.set(uuid, envelope, MEMORY_TTL_MS, now);
     return this.#kv.put(key(uuid), JSON.stringify(envelope), {
       expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifetimeSeconds),
     });

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { type Customer, UpstreamFound } from "./schemas.ts";
 import { trimCustomer } from "./trim.ts";
-import { type UpstreamBudget, withUpstreamSlot } from "./upstream-guard.ts";
+import type { UpstreamBudget, UpstreamGuard } from "./upstream-guard.ts";
 
 export type UpstreamFailure =
   | "timeout" // the whole budget ran out
@@ -54,11 +54,22 @@ export class FrontpaymentClient {
   readonly #baseUrl: string;
   readonly #token: string;
   readonly #timeoutMs: number;
+  readonly #guard: UpstreamGuard;
+  readonly #fetch: typeof fetch;
 
-  constructor(baseUrl: string, token: string, timeoutMs: number) {
-    this.#baseUrl = baseUrl;
-    this.#token = token;
-    this.#timeoutMs = timeoutMs;
+  constructor(options: {
+    baseUrl: string;
+    token: string;
+    timeoutMs: number;
+    guard: UpstreamGuard;
+    /** The outbound fetch; a benchmark passes an instant one. */
+    fetch?: typeof fetch;
+  }) {
+    this.#baseUrl = options.baseUrl;
+    this.#token = options.token;
+    this.#timeoutMs = options.timeoutMs;
+    this.#guard = options.guard;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   /**
@@ -67,7 +78,7 @@ export class FrontpaymentClient {
    */
   async getCustomer(uuid: string): Promise<UpstreamCall> {
     const started = Date.now();
-    const call = await withUpstreamSlot(this.#timeoutMs, () => this.#call(uuid, started));
+    const call = await this.#guard.withSlot(this.#timeoutMs, () => this.#call(uuid, started));
     if (call) return call;
     const timeout = new UpstreamError("timeout");
     timeout.durationMs = Date.now() - started;
@@ -99,7 +110,7 @@ export class FrontpaymentClient {
     let response: Response;
     let text: string | undefined;
     try {
-      response = await fetch(url, {
+      response = await this.#fetch(url, {
         headers: { Authorization: `Bearer ${this.#token}`, Accept: "application/json" },
         redirect: "manual",
         signal,

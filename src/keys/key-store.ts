@@ -15,13 +15,19 @@ import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.
 const hashKey = (hash: string) => `key:hash:${hash}`;
 const idKey = (id: string) => `key:id:${id}`;
 
-// Keys are remembered per isolate, by hash, so a valid key costs no KV read on most requests
-// (SPEC §2). Known keys: 1,000 for at most 60 s; revoke overwrites the entry at once in this
-// isolate, other isolates see it within 60 s plus KV's propagation. Unknown keys: 1,000 for
-// 10 s, so a client retrying a bad key costs one KV read. Two maps, because the checksum is
-// public: a flood of forged well-formed keys must not push real callers' keys out of memory.
-const known = new BoundedTtlMap<string, ApiKeyRecord>(1_000, 60_000);
-const unknown = new BoundedTtlMap<string, true>(1_000, 10_000);
+/**
+ * Keys remembered per isolate, by hash (one set per isolate, built by the composition root),
+ * so a valid key costs no KV read on most requests (docs/api.md#api-keys). Known keys: 1,000
+ * for at most 60 s; revoke overwrites the entry at once in this isolate, other isolates see it
+ * within 60 s plus KV's propagation. Unknown keys: 1,000 for 10 s, so a client retrying a bad
+ * key costs one KV read. Two maps, because the checksum is public: a flood of forged
+ * well-formed keys must not push real callers' keys out of memory.
+ */
+export const newKeyMemory = () => ({
+  known: new BoundedTtlMap<string, ApiKeyRecord>(1_000, 60_000),
+  unknown: new BoundedTtlMap<string, true>(1_000, 10_000),
+});
+export type KeyMemory = ReturnType<typeof newKeyMemory>;
 
 const MAX_METADATA_BYTES = 1_000;
 
@@ -39,9 +45,13 @@ export interface NewKey {
 
 export class ApiKeyStore {
   readonly #kv: KVNamespace;
+  readonly #known: KeyMemory["known"];
+  readonly #unknown: KeyMemory["unknown"];
 
-  constructor(kv: KVNamespace) {
+  constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory()) {
     this.#kv = kv;
+    this.#known = memory.known;
+    this.#unknown = memory.unknown;
   }
 
   /** Creates a key; the plaintext is returned here and never stored. */
@@ -59,7 +69,7 @@ export class ApiKeyStore {
     };
     await this.#kv.put(hashKey(hash), JSON.stringify(record));
     await this.#putIdEntry(hash, record);
-    unknown.delete(hash);
+    this.#unknown.delete(hash);
     return { key, record };
   }
 
@@ -70,12 +80,12 @@ export class ApiKeyStore {
   async find(key: string): Promise<ApiKeyRecord | null> {
     if (!isWellFormedApiKey(key)) return null;
     const hash = await sha256Hex(key);
-    const remembered = known.get(hash);
+    const remembered = this.#known.get(hash);
     if (remembered) return remembered;
-    if (unknown.get(hash)) return null;
+    if (this.#unknown.get(hash)) return null;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
-    if (record) known.set(hash, record);
-    else unknown.set(hash, true);
+    if (record) this.#known.set(hash, record);
+    else this.#unknown.set(hash, true);
     return record;
   }
 
@@ -105,7 +115,7 @@ export class ApiKeyStore {
     const revoked: ApiKeyRecord = { ...record, revokedAt: record.revokedAt ?? now.toISOString() };
     await this.#kv.put(hashKey(hash), JSON.stringify(revoked));
     await this.#putIdEntry(hash, revoked);
-    known.set(hash, revoked);
+    this.#known.set(hash, revoked);
     return true;
   }
 

@@ -148,10 +148,10 @@ function describeResponse(spec: ResponseSpec) {
         "application/problem+json": {
           schema: { $ref: uri("Problem") },
           examples: Object.fromEntries(
-            spec.problems.map((code) => [
-              code,
-              { value: problemBody(code, exampleDetail(code), "3f0c7b0e-2a51-4f7c-9d0e-5b1c6a7d8e9f") },
-            ]),
+            spec.problems.map((example) => {
+              const { code, detail } = example();
+              return [code, { value: problemBody(code, detail, "3f0c7b0e-2a51-4f7c-9d0e-5b1c6a7d8e9f") }];
+            }),
           ),
         },
       },
@@ -173,19 +173,4 @@ function schemaFor(schema: z.ZodMiniType): Record<string, unknown> {
   if (id) return { $ref: uri(id) };
   const { $schema: _, ...inline } = z.toJSONSchema(schema, { target: "draft-2020-12" }) as Record<string, unknown>;
   return inline;
-}
-
-const EXAMPLE_DETAILS: Partial<Record<ErrorCode, string>> = {
-  invalid_customer_uuid: "uuid: must be 1 to 64 letters or digits",
-  unauthorized: "A valid API key is required.",
-  forbidden: "This API key needs one of the scopes: customers:read, addresses:read.",
-  customer_not_found: "No customer with this UUID.",
-  rate_limited: "This API key is over its limit of 120 requests per 60 s.",
-  upstream_error: "Frontpayment could not be read. Try again later.",
-  not_configured: "The Frontpayment token is not configured.",
-  upstream_timeout: "Frontpayment did not answer in time.",
-};
-
-function exampleDetail(code: ErrorCode): string {
-  return EXAMPLE_DETAILS[code] ?? "See the code.";
 }

@@ -1,25 +1,29 @@
 import type * as z from "zod/mini";
-import type { ErrorCode } from "./errors.ts";
+import type { ApiError } from "./errors.ts";
 
 /**
  * One descriptor per operation, in the spirit of `createRoute` from @hono/zod-openapi but
- * without its ~100 KB: the route file declares it, validates with its schemas, and
- * `openapi-document.ts` turns the same descriptors into /openapi.json.
+ * without its ~100 KB: the route file declares it once with `defineRoute`, mounts its handler
+ * on the descriptor's own `path`, validates with its schemas, and `openapi-document.ts` turns
+ * every defined route into /openapi.json. Routes not meant for the public document (admin,
+ * /docs) are plain Hono routes.
  */
 export interface Operation {
   method: "get" | "post" | "delete";
-  /** OpenAPI form, `{param}`; `honoPath` gives Hono's `:param`. */
+  /** OpenAPI form, `{param}`; the route is mounted on the same path in Hono's `:param` form. */
   path: string;
   operationId: string;
   summary: string;
   description?: string;
   tags: string[];
   /** Names from the document's securitySchemes; any one of them suffices. */
-  security?: ("apiKeyBearer" | "apiKeyHeader" | "adminToken")[];
+  security?: SecurityScheme[];
   params?: z.ZodMiniObject;
   body?: z.ZodMiniType;
   responses: Record<number, ResponseSpec>;
 }
+
+export type SecurityScheme = "apiKeyBearer" | "apiKeyHeader";
 
 export interface ResponseSpec {
   description: string;
@@ -27,17 +31,41 @@ export interface ResponseSpec {
   schema?: z.ZodMiniType;
   /** A second shape the body may take instead (documented as `oneOf`). */
   alternative?: z.ZodMiniType;
-  /** Problem answers name the codes they can carry. */
-  problems?: ErrorCode[];
+  /**
+   * The errors this answer can be, as the factories the code throws them with: the document's
+   * examples are then the code's own texts.
+   */
+  problems?: (() => ApiError)[];
   /** Names from the document's header components. */
   headers?: string[];
   example?: unknown;
 }
 
-export function defineOperation<const T extends Operation>(operation: T): T {
-  return operation;
+/** `/v1/customers/{uuid}` → `/v1/customers/:uuid`, as a type too, so routes stay typed for `hc`. */
+export type HonoPath<P extends string> = P extends `${infer Head}{${infer Name}}${infer Tail}`
+  ? `${Head}:${Name}${HonoPath<Tail>}`
+  : P;
+
+export type DefinedRoute<O extends Operation> = O & { honoPath: HonoPath<O["path"]> };
+
+// Every operation defined so far, in definition order: the route modules define theirs when
+// they are imported, so importing the app fills it. Bounded by the number of routes.
+const defined: DefinedRoute<Operation>[] = [];
+
+/**
+ * Declares a public operation and gives the path to mount its handler on.
+ *
+ * @example
+ * export const getHealth = defineRoute({ method: "get", path: "/healthz", ... });
+ * export const healthRoutes = new Hono<AppEnv>().get(getHealth.honoPath, handler);
+ */
+export function defineRoute<const O extends Operation>(operation: O): DefinedRoute<O> {
+  const route = { ...operation, honoPath: operation.path.replace(/\{(\w+)\}/g, ":$1") as HonoPath<O["path"]> };
+  defined.push(route);
+  return route;
 }
 
-export function honoPath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, ":$1");
+/** The operations of every route module imported so far. */
+export function definedOperations(): readonly DefinedRoute<Operation>[] {
+  return defined;
 }

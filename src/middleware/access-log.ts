@@ -1,6 +1,13 @@
 import { createMiddleware } from "hono/factory";
+import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
-import type { AppEnv } from "../env.ts";
+import type { ApiKeyVariables } from "./api-key.ts";
+
+/** Set by the read path when it waited for Frontpayment, for the log line. */
+export type UpstreamVariables = { upstreamStatus: number; upstreamMs: number };
+
+/** What the log line reads; only the request id exists on every route. */
+type AccessLogEnv = { Variables: RequestIdVariables & Partial<ApiKeyVariables & UpstreamVariables> };
 
 /**
  * One structured JSON line per request, for Workers Logs (`[observability]`): request id,
@@ -11,7 +18,7 @@ import type { AppEnv } from "../env.ts";
  * app.use(requestId(), accessLog())
  */
 export function accessLog() {
-  return createMiddleware<AppEnv>(async function accessLog(c, next) {
+  return createMiddleware<AccessLogEnv>(async function accessLog(c, next) {
     const started = Date.now();
     await next();
     console.log(

@@ -2,11 +2,9 @@ import { sValidator } from "@hono/standard-validator";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { CustomerCache } from "../customers/customer-cache.ts";
-import { type AppEnv, requireConfig } from "../env.ts";
+import type { AppEnv } from "../env.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
 import { type ApiKeyRecord, type CreatedKey, isExpired, type KeyView } from "../keys/key-record.ts";
-import { ApiKeyStore } from "../keys/key-store.ts";
 import { ApiError } from "../lib/errors.ts";
 import { problemHook } from "../lib/validation.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
@@ -24,7 +22,7 @@ const requireJsonBody = createMiddleware<AppEnv>(async function requireJsonBody(
   await next();
 });
 
-/** Admin API (SPEC §2), behind ADMIN_TOKEN. Not in /openapi.json: it is not public. */
+/** Admin API (docs/api.md#admin-api), behind ADMIN_TOKEN. Not in /openapi.json: it is not public. */
 export const adminRoutes = new Hono<AppEnv>()
   .use("/admin/*", adminAuth())
   .post(
@@ -39,7 +37,7 @@ export const adminRoutes = new Hono<AppEnv>()
     sValidator("json", CreateKeyBody, problemHook("invalid_request")),
     async (c) => {
       const body = c.req.valid("json");
-      const { key, record } = await new ApiKeyStore(c.env.API_KEYS).create({
+      const { key, record } = await c.var.services.keys.create({
         name: body.name,
         scopes: body.scopes ?? ["customers:read"],
         allowedOrigins: body.allowedOrigins ?? null,
@@ -53,16 +51,16 @@ export const adminRoutes = new Hono<AppEnv>()
     },
   )
   .get("/admin/keys", async (c) => {
-    const records = await new ApiKeyStore(c.env.API_KEYS).list();
+    const records = await c.var.services.keys.list();
     return c.json({ keys: records.map(keyView) }, 200, { "Cache-Control": "no-store" });
   })
   .delete("/admin/keys/:id", sValidator("param", KeyIdParam, problemHook("not_found")), async (c) => {
-    const revoked = await new ApiKeyStore(c.env.API_KEYS).revoke(c.req.valid("param").id);
+    const revoked = await c.var.services.keys.revoke(c.req.valid("param").id);
     if (!revoked) throw new ApiError("not_found", "No API key with this id.");
     return c.body(null, 204);
   })
   .delete("/admin/cache/customers/:uuid{.*}", rejectEscapedUuid, customerUuidParam, async (c) => {
-    await new CustomerCache(c.env.CACHE, requireConfig(c.env)).delete(c.req.valid("param").uuid);
+    await c.var.services.cache.delete(c.req.valid("param").uuid);
     return c.body(null, 204);
   });
 

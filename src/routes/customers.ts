@@ -1,20 +1,20 @@
 import { Hono } from "hono";
 import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { setMetric } from "hono/timing";
-import { CustomerCache } from "../customers/customer-cache.ts";
-import { CustomerService, type UpstreamObserver } from "../customers/customer-service.ts";
-import { FrontpaymentClient } from "../customers/frontpayment-client.ts";
+import { customerNotFound, upstreamBusy, upstreamError, upstreamTimeout } from "../customers/customer-service.ts";
 import { profileEtag } from "../customers/profile-etag.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { addressesOnly } from "../customers/trim.ts";
-import { type AppEnv, requireConfig } from "../env.ts";
-import { ApiError } from "../lib/errors.ts";
-import { defineOperation } from "../lib/openapi.ts";
-import { apiKeyAuth } from "../middleware/api-key.ts";
+import { type AppEnv, notConfigured } from "../env.ts";
+import { defineRoute } from "../lib/openapi.ts";
+import type { UpstreamVariables } from "../middleware/access-log.ts";
+import { apiKeyAuth, originNotAllowed, scopeMissing, unauthorizedKey } from "../middleware/api-key.ts";
 import { customerUuidParam, invalidCustomerUuid, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
-import { rateLimit, startRateLimit } from "../middleware/rate-limit.ts";
+import { rateLimit, rateLimited } from "../middleware/rate-limit.ts";
 
-export const getCustomer = defineOperation({
+const readScopes = ["customers:read", "addresses:read"] as const;
+
+export const getCustomer = defineRoute({
   method: "get",
   path: "/v1/customers/{uuid}",
   operationId: "getCustomer",
@@ -37,23 +37,29 @@ export const getCustomer = defineOperation({
       description: "Not modified: the `If-None-Match` ETag still matches",
       headers: ["ETag", "Cache-Status", "X-Request-Id"],
     },
-    400: { description: "Invalid customer UUID", problems: ["invalid_customer_uuid"] },
-    401: { description: "No usable API key", problems: ["unauthorized"], headers: ["WWW-Authenticate"] },
-    403: { description: "Scope missing or origin not allowed", problems: ["forbidden"] },
-    404: { description: "No such customer", problems: ["customer_not_found"] },
+    400: { description: "Invalid customer UUID", problems: [invalidCustomerUuid] },
+    401: { description: "No usable API key", problems: [unauthorizedKey], headers: ["WWW-Authenticate"] },
+    403: {
+      description: "Scope missing or origin not allowed",
+      problems: [() => scopeMissing(readScopes), originNotAllowed],
+    },
+    404: { description: "No such customer", problems: [customerNotFound] },
     429: {
       description: "Over the key's rate limit",
-      problems: ["rate_limited"],
+      problems: [rateLimited],
       headers: ["Retry-After", "RateLimit"],
     },
     502: {
       description:
         "Frontpayment failed, or its request limit is reached (then with Retry-After), and no stale copy exists",
-      problems: ["upstream_error"],
+      problems: [upstreamError, upstreamBusy],
       headers: ["Retry-After"],
     },
-    503: { description: "A secret or setting is missing or invalid", problems: ["not_configured"] },
-    504: { description: "Frontpayment timed out and no stale copy exists", problems: ["upstream_timeout"] },
+    503: {
+      description: "A secret or setting is missing or invalid",
+      problems: [() => notConfigured(["FRONTPAYMENT_TOKEN is not set"])],
+    },
+    504: { description: "Frontpayment timed out and no stale copy exists", problems: [upstreamTimeout] },
   },
 });
 
@@ -68,24 +74,25 @@ const RETAINED_ON_304 = [
   "access-control-expose-headers",
 ];
 
-const readScopes = ["customers:read", "addresses:read"] as const;
-
-export const customerRoutes = new Hono<AppEnv>()
+export const customerRoutes = new Hono<AppEnv & { Variables: Partial<UpstreamVariables> }>()
   .get(
-    "/v1/customers/:uuid",
+    getCustomer.honoPath,
     apiKeyAuth(readScopes),
-    startRateLimit(),
+    rateLimit(),
     rejectEscapedUuid,
     customerUuidParam,
     etag({ retainedHeaders: RETAINED_ON_304 }),
     async (c) => {
       const { uuid } = c.req.valid("param");
-      const service = customerService(c.env, c.executionCtx, ({ status, durationMs }) => {
-        if (status !== undefined) c.set("upstreamStatus", status);
-        c.set("upstreamMs", durationMs);
-        setMetric(c, "upstream", durationMs, "Frontpayment");
+      const lookup = await c.var.services.customers.get(uuid, {
+        gate: c.var.rateLimit,
+        waitUntil: (work) => c.executionCtx.waitUntil(work),
+        observe: ({ status, durationMs }) => {
+          if (status !== undefined) c.set("upstreamStatus", status);
+          c.set("upstreamMs", durationMs);
+          setMetric(c, "upstream", durationMs, "Frontpayment");
+        },
       });
-      const lookup = await service.get(uuid, c.var.rateLimit);
       setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
       const headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -102,22 +109,8 @@ export const customerRoutes = new Hono<AppEnv>()
     },
   )
   // An empty id or one with slashes is still a (bad) customer id, not an unknown route.
-  .get("/v1/customers/*", apiKeyAuth(readScopes), rateLimit(), () => {
+  .get("/v1/customers/*", apiKeyAuth(readScopes), rateLimit(), async (c) => {
+    // Over the limit is answered first, as on the route above.
+    await c.var.rateLimit;
     throw invalidCustomerUuid();
   });
-
-function customerService(
-  env: Env,
-  ctx: { waitUntil(promise: Promise<unknown>): void },
-  observe: UpstreamObserver,
-): CustomerService {
-  const config = requireConfig(env);
-  if (!env.FRONTPAYMENT_TOKEN)
-    throw new ApiError("not_configured", "The service is misconfigured: FRONTPAYMENT_TOKEN is not set.");
-  return new CustomerService(
-    new CustomerCache(env.CACHE, config),
-    new FrontpaymentClient(config.baseUrl, env.FRONTPAYMENT_TOKEN, config.upstreamTimeoutMs),
-    (promise) => ctx.waitUntil(promise),
-    observe,
-  );
-}

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env.ts";
-import { defineOperation } from "../lib/openapi.ts";
+import { defineRoute } from "../lib/openapi.ts";
 
 export const Health = z.object({ status: z.literal("ok") });
 
-export const getHealth = defineOperation({
+export const getHealth = defineRoute({
   method: "get",
   path: "/healthz",
   operationId: "getHealth",
@@ -15,6 +15,6 @@ export const getHealth = defineOperation({
   responses: { 200: { description: "The Worker is up", schema: Health, example: { status: "ok" } } },
 });
 
-export const healthRoutes = new Hono<AppEnv>().get("/healthz", (c) =>
+export const healthRoutes = new Hono<AppEnv>().get(getHealth.honoPath, (c) =>
   c.json({ status: "ok" } as const, 200, { "Cache-Control": "no-store" }),
 );

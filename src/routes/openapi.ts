@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
-import document from "../openapi.generated.json";
+import document from "../openapi.generated.json" with { type: "json" };
 
 // Serialised once per isolate; the document is fixed at build time (src/openapi-spec.ts).
 const body = JSON.stringify(document);

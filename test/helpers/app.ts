@@ -1,11 +1,20 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import worker from "../../src/index.ts";
+import { createApp } from "../../src/app.ts";
+import { newCustomerMemory } from "../../src/customers/customer-cache.ts";
 import { TEST_ADMIN_TOKEN } from "../support/constants.ts";
 
 export const ORIGIN = "https://edge.test";
 
-/** Every answer the suite produced, for the leak scan in security.test.ts. */
+/**
+ * The app the suite drives: the real one, built as src/index.ts builds it, but with the hot
+ * tier of the customer cache in the test's hands, so helpers/cache.ts seeds the same tiers the
+ * app reads.
+ */
+export const customerMemory = newCustomerMemory();
+const worker = createApp({ customerMemory });
+
+/** Every answer the suite produced, for the leak scan (test/helpers/leak-scan.ts). */
 export const answers: { url: string; status: number; headers: [string, string][]; body: string }[] = [];
 
 export interface CallOptions extends RequestInit {
@@ -13,18 +22,20 @@ export interface CallOptions extends RequestInit {
   vars?: { [K in keyof Env]?: Env[K] | undefined };
   /** Wait for `waitUntil` work (background revalidation, KV writes) before returning. */
   settle?: boolean;
+  /** Another app than the suite's, e.g. `createApp({ clock })` with a clock the test moves. */
+  app?: { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> };
 }
 
 /**
- * Sends one request through the real Worker (`src/index.ts`) with the real bindings, local KV
+ * Sends one request through the real app with the real bindings, local KV
  * and the emulator behind FRONTPAYMENT_BASE_URL. Returns after background work has settled
  * unless `settle: false`, so tests can count upstream calls without sleeping.
  */
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
-  const { vars, settle = true, ...init } = options;
+  const { vars, settle = true, app = worker, ...init } = options;
   const ctx = createExecutionContext();
   const bindings = vars ? withVars(vars) : env;
-  const response = await worker.fetch(new Request(ORIGIN + path, init), bindings, ctx);
+  const response = await app.fetch(new Request(ORIGIN + path, init), bindings, ctx);
   const pending = waitOnExecutionContext(ctx);
   if (settle) await pending;
   const body = await response.clone().text();

@@ -1,13 +1,14 @@
 import { env } from "cloudflare:workers";
 import { CustomerCache } from "../../src/customers/customer-cache.ts";
 import type { Customer } from "../../src/customers/schemas.ts";
-import { readConfig } from "../../src/env.ts";
+import { parseSettings } from "../../src/env.ts";
+import { customerMemory } from "./app.ts";
 
-/** The real cache module over the test's KV, to set up cached states directly. */
+/** The real cache over the test's KV and the app's hot tier, to set up cached states directly. */
 export function customerCache(): CustomerCache {
-  const result = readConfig(env);
-  if (!result.ok) throw new Error("test env is misconfigured");
-  return new CustomerCache(env.CACHE, result.config);
+  const { config } = parseSettings(env);
+  if (!config) throw new Error("test env is misconfigured");
+  return new CustomerCache(env.CACHE, config, customerMemory);
 }
 
 export function cachedCustomer(uuid: string, name = "Cached Name"): Customer {

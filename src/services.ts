@@ -1,0 +1,122 @@
+import { createMiddleware } from "hono/factory";
+import { Coalescer } from "./customers/coalescer.ts";
+import { CustomerCache, type CustomerMemory, newCustomerMemory } from "./customers/customer-cache.ts";
+import { CustomerService } from "./customers/customer-service.ts";
+import { FrontpaymentClient, type UpstreamAnswer } from "./customers/frontpayment-client.ts";
+import { UpstreamGuard } from "./customers/upstream-guard.ts";
+import { notConfigured, parseSettings, type Settings } from "./env.ts";
+import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
+import { type Clock, systemClock } from "./lib/clock.ts";
+import type { ApiError } from "./lib/errors.ts";
+
+/**
+ * The composition root: the one place where configuration is validated and services are
+ * built. Anything a test or a benchmark may want to replace comes in as a dependency.
+ */
+export interface Deps {
+  clock?: Clock;
+  guard?: UpstreamGuard;
+  /** The outbound fetch to Frontpayment. */
+  fetch?: typeof fetch;
+  /** The hot tier of the customer cache, so a test can seed the same one the app reads. */
+  customerMemory?: CustomerMemory;
+}
+
+/** What the `services` middleware puts on `c.var`. */
+export type ServicesVariables = { services: Services };
+
+/**
+ * State that lives as long as the isolate, built once per app: the memory tiers, the
+ * in-flight map and the upstream guard. Each is bounded; see its own module.
+ */
+interface IsolateState {
+  clock: Clock;
+  guard: UpstreamGuard;
+  coalescer: Coalescer<UpstreamAnswer>;
+  customerMemory: CustomerMemory;
+  keyMemory: ReturnType<typeof newKeyMemory>;
+  fetch: typeof fetch | undefined;
+}
+
+/** Everything a route may use, built once per isolate from its env. */
+export class Services {
+  readonly settings: Settings;
+  readonly clock: Clock;
+  readonly keys: ApiKeyStore;
+  readonly #cache: CustomerCache | ApiError;
+  readonly #customers: CustomerService | ApiError;
+
+  constructor(env: Env, isolate: IsolateState) {
+    const settings = parseSettings(env);
+    this.settings = settings;
+    this.clock = isolate.clock;
+    this.keys = new ApiKeyStore(env.API_KEYS, isolate.keyMemory);
+    const { config } = settings;
+    this.#cache = config
+      ? new CustomerCache(env.CACHE, config, isolate.customerMemory, isolate.clock)
+      : notConfigured(settings.problems);
+    if (!config || this.#cache instanceof Error) {
+      this.#customers = notConfigured(settings.problems);
+    } else if (!settings.frontpaymentToken) {
+      this.#customers = notConfigured(["FRONTPAYMENT_TOKEN is not set"]);
+    } else {
+      this.#customers = new CustomerService({
+        cache: this.#cache,
+        client: new FrontpaymentClient({
+          baseUrl: config.baseUrl,
+          token: settings.frontpaymentToken,
+          timeoutMs: config.upstreamTimeoutMs,
+          guard: isolate.guard,
+          fetch: isolate.fetch,
+        }),
+        guard: isolate.guard,
+        coalescer: isolate.coalescer,
+        timeoutMs: config.upstreamTimeoutMs,
+      });
+    }
+  }
+
+  /** The customer cache; 503 `not_configured` when the read path's vars are bad. */
+  get cache(): CustomerCache {
+    if (this.#cache instanceof Error) throw this.#cache;
+    return this.#cache;
+  }
+
+  /** The read path; 503 `not_configured` when its vars are bad or FRONTPAYMENT_TOKEN is missing. */
+  get customers(): CustomerService {
+    if (this.#customers instanceof Error) throw this.#customers;
+    return this.#customers;
+  }
+}
+
+/**
+ * Builds the services once per isolate and puts them on `c.var.services` (the anchor is
+ * Unkey's `init()` middleware). Vars and secrets cannot change while an isolate lives, so
+ * they are parsed once per env object; a WeakMap rather than one slot, because tests hand
+ * the app env copies with other vars. Entries die with their env.
+ *
+ * @example
+ * app.use(services(deps))
+ * app.get("/keys", (c) => c.var.services.keys.list())
+ */
+export function services(deps: Deps = {}) {
+  const clock = deps.clock ?? systemClock;
+  const isolate: IsolateState = {
+    clock,
+    guard: deps.guard ?? new UpstreamGuard(clock),
+    coalescer: new Coalescer<UpstreamAnswer>(),
+    customerMemory: deps.customerMemory ?? newCustomerMemory(),
+    keyMemory: newKeyMemory(),
+    fetch: deps.fetch,
+  };
+  const built = new WeakMap<Env, Services>();
+  return createMiddleware<{ Bindings: Env; Variables: ServicesVariables }>(async function services(c, next) {
+    let services = built.get(c.env);
+    if (!services) {
+      services = new Services(c.env, isolate);
+      built.set(c.env, services);
+    }
+    c.set("services", services);
+    await next();
+  });
+}

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
+import { adminHeaders, call, json, ORIGIN, withKey } from "./helpers/app.ts";
 import { cachedCustomer, customerCache, seedCache } from "./helpers/cache.ts";
 import {
   type Behaviour,
@@ -218,6 +218,25 @@ describe("coalescing", () => {
     const { uuid, get } = await setup({ mode: "slow", delayMs: 200 });
     const answers = await Promise.all(Array.from({ length: 30 }, () => get()));
     expect(answers.map((r) => r.status)).toEqual(Array(30).fill(200));
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("keeps the shared call alive when the caller that started it hangs up", async () => {
+    // Through the Worker's real front door, where each request has its own I/O context that
+    // workerd cancels when its client goes away.
+    const { key } = await createKey();
+    const uuid = uniqueUuid();
+    await putCustomer(uuid, { behaviour: { mode: "slow", delayMs: 400 } });
+    const request = (signal?: AbortSignal) =>
+      exports.default.fetch(new Request(`${ORIGIN}/v1/customers/${uuid}`, { ...withKey(key), signal }));
+    const owner = new AbortController();
+    const first = request(owner.signal);
+    await vi.waitFor(async () => expect(await upstreamRequests(uuid)).toBe(1));
+    const joiners = Array.from({ length: 5 }, () => request());
+    owner.abort();
+    await expect(first).rejects.toThrow();
+    const answers = await Promise.all(joiners);
+    expect(answers.map((r) => r.status)).toEqual(Array(5).fill(200));
     expect(await upstreamRequests(uuid)).toBe(1);
   });
 

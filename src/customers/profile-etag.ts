@@ -1,3 +1,4 @@
+import { toHex } from "../lib/crypto.ts";
 import type { Customer } from "./schemas.ts";
 import { addressesOnly } from "./trim.ts";
 
@@ -23,6 +24,5 @@ export async function profileEtag(customer: Customer, view: View): Promise<strin
 }
 
 async function sha1Etag(body: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", encoder.encode(body)));
-  return `"${Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("")}"`;
+  return `"${toHex(await crypto.subtle.digest("SHA-1", encoder.encode(body)))}"`;
 }

@@ -2,17 +2,21 @@ import * as z from "zod/mini";
 
 /*
  * Two families of schemas:
- * - Upstream*: what Frontpayment sends (upstream/frontpayment-customer-details.md). Parsing
- *   with z.object strips unknown keys, so `personalNumber` and the envelope never get past it.
- * - Customer / CustomerAddresses: what we answer (SPEC §3). They also build /openapi.json.
+ * - Upstream*: what Frontpayment sends. Parsing with z.object strips unknown keys, so
+ *   `personalNumber`, address uuids and the envelope never get past it.
+ * - Customer / CustomerAddresses: what we answer (docs/api.md#customers). They also build
+ *   /openapi.json.
  */
 
-const UpstreamAddress = z.object({
+/** An address's fields, the same upstream and in our answer (upstream also sends a `uuid`). */
+const addressFields = {
   street: z.string(),
   zip: z.string(),
   city: z.string(),
-  country: z.string(),
-});
+  country: z.string().register(z.globalRegistry, { description: "ISO 3166-1 alpha-2 code" }),
+};
+
+const UpstreamAddress = z.object(addressFields);
 
 export const UpstreamCustomer = z.object({
   uuid: z.string(),
@@ -34,14 +38,7 @@ export type UpstreamCustomer = z.infer<typeof UpstreamCustomer>;
 /** The 200 envelope; only `data` matters, the rest is Frontpayment's bookkeeping. */
 export const UpstreamFound = z.object({ data: UpstreamCustomer });
 
-export const Address = z
-  .object({
-    street: z.string(),
-    zip: z.string(),
-    city: z.string(),
-    country: z.string().register(z.globalRegistry, { description: "ISO 3166-1 alpha-2 code" }),
-  })
-  .register(z.globalRegistry, { id: "Address" });
+export const Address = z.object(addressFields).register(z.globalRegistry, { id: "Address" });
 
 const Addresses = z.object({
   billing: z.nullable(Address),

@@ -1,6 +1,9 @@
 import type { Customer, CustomerAddresses, UpstreamCustomer } from "./schemas.ts";
 
-/** Upstream data → our answer (SPEC §3): phone joined, personal number and address uuids gone. */
+/**
+ * Upstream data → our answer (docs/api.md#customers): phone joined. The personal number and
+ * address uuids were already dropped by parsing (schemas.ts strips unknown keys).
+ */
 export function trimCustomer(data: UpstreamCustomer): Customer {
   return {
     uuid: data.uuid,
@@ -12,14 +15,10 @@ export function trimCustomer(data: UpstreamCustomer): Customer {
     status: data.status,
     organizationId: data.organizationId ?? null,
     addresses: {
-      billing: data.addresses.billing && address(data.addresses.billing),
-      shipping: data.addresses.shipping && address(data.addresses.shipping),
+      billing: data.addresses.billing,
+      shipping: data.addresses.shipping,
     },
   };
-}
-
-function address(a: { street: string; zip: string; city: string; country: string }) {
-  return { street: a.street, zip: a.zip, city: a.city, country: a.country };
 }
 
 /** The `addresses:read` view of a profile. */

@@ -4,7 +4,7 @@ import { SCOPES } from "./key-record.ts";
 
 /*
  * zod/mini ships no locale, so every default message is "Invalid input". Each field names its
- * own problem instead: the admin's 400 must say what to fix (SPEC §2).
+ * own problem instead: the admin's 400 must say what to fix (docs/api.md#admin-api).
  */
 
 /** `https://shop.example` exactly: scheme, host, optional port; no path, no trailing slash. */

@@ -1,4 +1,4 @@
-/** SPEC §4's challenge on every 401, exactly; a realm would add nothing a client can act on. */
+/** The challenge on every 401 (docs/api.md#errors), exactly; a realm would add nothing a client can act on. */
 export const BEARER_CHALLENGE = { "WWW-Authenticate": "Bearer" } as const;
 
 /** The credential of `Authorization: Bearer <credential>` (scheme case-insensitive, RFC 9110). */

@@ -1,7 +1,7 @@
 import { HTTPException } from "hono/http-exception";
 
 /**
- * Every error code the API can answer, with its HTTP status and title (SPEC §4).
+ * Every error code the API can answer, with its HTTP status and title (docs/api.md#errors).
  * One table, so a code can never drift from its status; `test/errors.test.ts` walks it.
  */
 export const ERRORS = {

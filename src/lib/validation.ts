@@ -2,7 +2,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { ApiError, type ErrorCode } from "./errors.ts";
 
 /**
- * The one hook every validator uses: a failed validation becomes the SPEC's problem+json,
+ * The one hook every validator uses: a failed validation becomes our problem+json,
  * naming each problem by its path and zod's message (which never repeats the input value).
  *
  * @example

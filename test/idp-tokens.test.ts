@@ -59,6 +59,7 @@ describe("identity provider tokens", () => {
     const edKid = await idp.addKey("EdDSA");
     expect(await verify(await idp.mint("ES256", idp.claims(NOW), { kid: rsaKid }))).toEqual(INVALID);
     expect(await verify(await idp.mint("EdDSA", idp.claims(NOW), { kid: rsaKid }))).toEqual(INVALID);
+    expect(await verify(await idp.mint("ES256", idp.claims(NOW), { kid: edKid }))).toEqual(INVALID);
     expect(await verify(await idp.mint("RS256", idp.claims(NOW), { kid: edKid }))).toEqual(INVALID);
     // The same keys verify their own algorithm, so the refusals above are about the fit.
     expect((await verify(await idp.mint("RS256", idp.claims(NOW)))).ok).toBe(true);

@@ -50,7 +50,6 @@ export class JwksCache {
 
   /** The key named `kid`, imported for `alg`; `invalid_token` if there is none that fits. */
   async keyFor(kid: string, alg: IdpAlg): Promise<JwksKey> {
-    if (this.#inFlight) await this.#inFlight;
     const stale = this.#lastSuccess === undefined || this.#options.now() - this.#lastSuccess >= JWKS_REFRESH_MS;
     if (stale || !this.#keys.has(kid)) await this.#refreshIfAllowed();
 
@@ -71,6 +70,7 @@ export class JwksCache {
     return key ? { ok: true, key } : INVALID_TOKEN;
   }
 
+  /** Concurrent callers share one fetch; a caller whose kid is known and fresh never waits for it. */
   #refreshIfAllowed(): Promise<void> {
     if (this.#inFlight) return this.#inFlight;
     const now = this.#options.now();

@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { serveIdentityProvider } from "./identity-provider.ts";
 import { type Behaviour, MODES, type Mode, SEEDS } from "./seed-customers.ts";
 
 export type { Behaviour, CustomerData, Mode } from "./seed-customers.ts";
@@ -244,6 +245,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The raw path, not a parsed URL: dot segments and escapes must reach the route as sent.
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (await serveIdentityProvider(req, res)) return;
     const [, control, rest = ""] = /^\/__emulator\/([a-z-]+)\/?(.*)$/.exec(path) ?? [];
     const id = decodeSegment(rest);
     if (req.method === "GET" && path.startsWith(CUSTOMER_ROUTE))

@@ -1,0 +1,42 @@
+import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
+
+/*
+ * Registered-claim checks (RFC 7519 §4.1) shared by our own tokens and the identity
+ * provider's. Every time comes from the caller's clock (`now`, epoch milliseconds), so tests
+ * inject one and nothing here reads Date.
+ */
+
+/** Clock skew tolerated between the issuer and this Worker, on both sides. */
+export const CLOCK_LEEWAY_SECONDS = 60;
+
+const isNumericDate = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+
+/**
+ * `exp` is required; `nbf` and `iat`, when present, must be numbers and not lie in the future
+ * (beyond the leeway). A token issued "later" than now is as suspect as one not yet valid.
+ */
+export function timesAreValid(payload: Record<string, unknown>, now: number): boolean {
+  const seconds = now / 1000;
+  const { exp, nbf, iat } = payload;
+  if (!isNumericDate(exp) || seconds >= exp + CLOCK_LEEWAY_SECONDS) return false;
+  if (nbf !== undefined && (!isNumericDate(nbf) || seconds < nbf - CLOCK_LEEWAY_SECONDS)) return false;
+  if (iat !== undefined && (!isNumericDate(iat) || seconds < iat - CLOCK_LEEWAY_SECONDS)) return false;
+  return true;
+}
+
+/** Exact string equality: `https://idp.example/` and `https://idp.example` are different issuers. */
+export function issuerIs(payload: Record<string, unknown>, issuer: string): boolean {
+  return typeof payload.iss === "string" && payload.iss === issuer;
+}
+
+/** `aud` is the audience itself or an array that contains it (RFC 7519 §4.1.3). */
+export function audienceIncludes(payload: Record<string, unknown>, audience: string): boolean {
+  const { aud } = payload;
+  return aud === audience || (Array.isArray(aud) && aud.includes(audience));
+}
+
+/** The customer uuid held in `claim`, when it is a string that passes the uuid rule. */
+export function customerUuidIn(payload: Record<string, unknown>, claim: string): string | undefined {
+  const value = Object.hasOwn(payload, claim) ? payload[claim] : undefined;
+  return typeof value === "string" && CUSTOMER_UUID_PATTERN.test(value) ? value : undefined;
+}

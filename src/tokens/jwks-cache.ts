@@ -1,0 +1,134 @@
+import { INVALID_TOKEN, type TokenFailure, tokenFailure } from "./failure.ts";
+import { type IdpAlg, importJwk, type PublicJwk, readJwk } from "./jwk.ts";
+
+/** Between successful fetches, the set is refetched at most this often on its own. */
+export const JWKS_REFRESH_MS = 10 * 60_000;
+/** An unknown `kid` refetches only if the last attempt is older than this: a flood of forged kids costs one fetch per 30 s. */
+export const JWKS_MIN_REFETCH_MS = 30_000;
+/** While the URL fails, keys already fetched keep verifying this long after the last success. */
+export const JWKS_MAX_STALE_MS = 24 * 3_600_000;
+export const JWKS_TIMEOUT_MS = 2_500;
+/** Real sets are a few KiB; this bounds what a broken or hostile endpoint can make us hold. */
+const MAX_JWKS_BYTES = 64 * 1024;
+const MAX_KEYS = 100;
+
+export interface JwksCacheOptions {
+  url: string;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  /** Epoch milliseconds; injected so tests move time instead of waiting. */
+  now: () => number;
+  timeoutMs?: number;
+}
+
+export type JwksKey = { ok: true; key: CryptoKey } | TokenFailure;
+
+/** `https:`, or `http:` only to this machine (development): anything else is a configuration error. */
+export function isAllowedJwksUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname, username, password } = new URL(url);
+  if (username || password) return false;
+  return protocol === "https:" || (protocol === "http:" && ["localhost", "127.0.0.1"].includes(hostname));
+}
+
+/**
+ * The identity provider's signing keys, held in memory. Build one per isolate (it is the
+ * isolate's JWKS cache: bounded by MAX_KEYS, replaced wholesale on every successful fetch,
+ * dropped 24 h after the last one). Never throws on what the URL answers, and never logs.
+ */
+export class JwksCache {
+  readonly #options: JwksCacheOptions;
+  #keys = new Map<string, PublicJwk>();
+  /** Imported keys by `alg kid`, rebuilt with the set; a promise so concurrent imports are shared. */
+  #imported = new Map<string, Promise<CryptoKey | undefined>>();
+  #lastSuccess: number | undefined;
+  #lastAttempt: number | undefined;
+  #inFlight: Promise<void> | undefined;
+
+  constructor(options: JwksCacheOptions) {
+    this.#options = options;
+  }
+
+  /** The key named `kid`, imported for `alg`; `invalid_token` if there is none that fits. */
+  async keyFor(kid: string, alg: IdpAlg): Promise<JwksKey> {
+    const stale = this.#lastSuccess === undefined || this.#options.now() - this.#lastSuccess >= JWKS_REFRESH_MS;
+    if (stale || !this.#keys.has(kid)) await this.#refreshIfAllowed();
+
+    if (this.#lastSuccess === undefined || this.#options.now() - this.#lastSuccess > JWKS_MAX_STALE_MS) {
+      this.#keys.clear();
+      this.#imported.clear();
+    }
+    if (this.#keys.size === 0) return tokenFailure("jwks_unavailable");
+    const jwk = this.#keys.get(kid);
+    if (!jwk) return INVALID_TOKEN;
+    const id = `${alg} ${kid}`;
+    let imported = this.#imported.get(id);
+    if (!imported) {
+      imported = importJwk(jwk, alg);
+      this.#imported.set(id, imported);
+    }
+    const key = await imported;
+    return key ? { ok: true, key } : INVALID_TOKEN;
+  }
+
+  /** Concurrent callers share one fetch; a caller whose kid is known and fresh never waits for it. */
+  #refreshIfAllowed(): Promise<void> {
+    if (this.#inFlight) return this.#inFlight;
+    const now = this.#options.now();
+    if (this.#lastAttempt !== undefined && now - this.#lastAttempt < JWKS_MIN_REFETCH_MS) return Promise.resolve();
+    this.#lastAttempt = now;
+    this.#inFlight = this.#load().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #load(): Promise<void> {
+    const keys = await this.#fetchKeys().catch(() => undefined);
+    if (!keys) return;
+    this.#keys = keys;
+    this.#imported = new Map();
+    this.#lastSuccess = this.#options.now();
+  }
+
+  async #fetchKeys(): Promise<Map<string, PublicJwk> | undefined> {
+    const response = await this.#options.fetch(this.#options.url, {
+      headers: { Accept: "application/json" },
+      redirect: "manual",
+      signal: AbortSignal.timeout(this.#options.timeoutMs ?? JWKS_TIMEOUT_MS),
+    });
+    const text = await readCapped(response, MAX_JWKS_BYTES);
+    if (response.status !== 200 || text === undefined) return undefined;
+    const body: unknown = JSON.parse(text);
+    const entries = (body as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(entries)) return undefined;
+    const keys = new Map<string, PublicJwk>();
+    for (const entry of entries.slice(0, MAX_KEYS)) {
+      const read = readJwk(entry);
+      // The first key published under a kid wins; a later duplicate cannot replace it.
+      if (read && !keys.has(read.kid)) keys.set(read.kid, read.jwk);
+    }
+    return keys;
+  }
+}
+
+/** The body as text, or `undefined` (the rest left unread) once it passes `maxBytes`. */
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (!response.body) return "";
+  if (response.status !== 200 || Number(response.headers.get("content-length")) > maxBytes) {
+    await response.body.cancel();
+    return undefined;
+  }
+  let text = "";
+  let size = 0;
+  const decoder = new TextDecoder();
+  const reader = response.body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    size += chunk.value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      return undefined;
+    }
+    text += decoder.decode(chunk.value, { stream: true });
+  }
+  return text + decoder.decode();
+}

@@ -2,7 +2,8 @@
  * Copies Swagger UI's browser files from node_modules/swagger-ui-dist into public/docs/vendor/
  * (git-ignored), where Workers static assets serve them to the GET /docs page. It runs before
  * `wrangler dev` and `wrangler deploy` ([build] in wrangler.toml) and before the tests
- * (`pretest`), so a fresh checkout never serves a page without its scripts.
+ * (vitest's globalSetup, test/support/global-setup.ts), so a fresh checkout never serves a page
+ * without its scripts.
  *
  *   node scripts/copy-docs-assets.ts
  */

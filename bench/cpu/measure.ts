@@ -1,0 +1,76 @@
+import { performance } from "node:perf_hooks";
+import { BenchContext } from "./bindings.ts";
+import type { Prepared } from "./harness.ts";
+
+/** One timed batch: µs per request, and what went wrong (wrong status, upstream calls, ...). */
+export interface Batch {
+  us: number;
+  n: number;
+  problems: string[];
+}
+
+const ctx = new BenchContext();
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * `n` requests one after another, each awaited with its waitUntil work (a miss's KV write)
+ * before the next starts, so background work is charged to the request that caused it.
+ * Building requests, re-warming caches and the checks are outside the timed loop.
+ */
+export async function runBatch(p: Prepared, n: number, upstreamCalls: () => number): Promise<Batch> {
+  await p.before?.(n);
+  gc?.(); // a collection owed by the previous batch is not charged to this one
+  const { handler, env, expectedStatus, request } = p;
+  const callsBefore = upstreamCalls();
+  let unexpected = 0;
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const response = await handler(request(i), env, ctx);
+    if (response.status !== expectedStatus) unexpected++;
+    if (ctx.pending > 0) await ctx.drain();
+  }
+  const us = ((performance.now() - started) * 1000) / n;
+  const problems: string[] = [];
+  if (unexpected > 0) problems.push(`${unexpected} of ${n} answers not ${expectedStatus}`);
+  const calls = upstreamCalls() - callsBefore;
+  if (calls !== n * p.upstreamCallsPerRequest) problems.push(`${calls} upstream calls for ${n} requests`);
+  const extra = await p.after?.(n);
+  if (extra) problems.push(extra);
+  return { us, n, problems };
+}
+
+/**
+ * Iterations for a batch of about `targetMs`: doubling batches until one takes 30 ms (which
+ * also warms the JIT up), then one discarded batch of the estimated size to refine it.
+ */
+export async function calibrate(p: Prepared, targetMs: number, upstreamCalls: () => number): Promise<number> {
+  let n = 8;
+  let batch = await runBatch(p, n, upstreamCalls);
+  while (batch.us * n < 30_000) {
+    n *= 2;
+    batch = await runBatch(p, n, upstreamCalls);
+  }
+  if (batch.problems.length > 0) throw new Error(batch.problems.join("; "));
+  n = Math.max(1, Math.round((targetMs * 1000) / batch.us));
+  batch = await runBatch(p, n, upstreamCalls);
+  return Math.max(1, Math.round((targetMs * 1000) / batch.us));
+}
+
+export interface Spread {
+  median: number;
+  q1: number;
+  q3: number;
+  min: number;
+  max: number;
+}
+
+export function spread(values: number[]): Spread {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const position = (sorted.length - 1) * q;
+    const low = Math.floor(position);
+    const high = Math.ceil(position);
+    return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+  };
+  return { median: at(0.5), q1: at(0.25), q3: at(0.75), min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}

@@ -47,8 +47,8 @@ async function main(): Promise<number> {
   console.log = () => {}; // the Worker's access log: built, not written (see the header)
 
   const minify = options.profile === undefined;
-  const worker = await importBundle(join(import.meta.dirname, "../src/index.ts"), minify);
-  const floor = await importBundle(join(import.meta.dirname, "cpu/floor-app.ts"), minify);
+  const worker = await importBundle(options.entry, minify, options.keepNames);
+  const floor = await importBundle(join(import.meta.dirname, "cpu/floor-app.ts"), minify, options.keepNames);
   const bindings = benchBindings();
   const jwks: Harness["jwks"] = { keys: [] };
   const { upstreamCalls } = installInstantUpstream(worker.handler, bindings, () => jwks);

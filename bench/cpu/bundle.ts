@@ -7,13 +7,14 @@ import type { FetchHandler } from "./bindings.ts";
 
 /**
  * Bundles an entry the way `wrangler deploy` does for this project (esbuild, ESM, es2024,
- * the "workerd" / "worker" / "browser" conditions, `minify = true` from wrangler.toml, kept
- * function names) into a temporary file and imports it, so the code measured is the minified
+ * the "workerd" / "worker" / "browser" conditions, `minify = true` from wrangler.toml, and
+ * wrangler's default `keep_names = true`) into a temporary file and imports it, so the code measured is the minified
  * Worker bundle. `minify: false` keeps names readable for a CPU profile.
  */
 export async function importBundle(
   entry: string,
   minify: boolean,
+  keepNames = true,
 ): Promise<{ handler: FetchHandler; code: string; url: string }> {
   const dir = mkdtempSync(join(tmpdir(), "customer-edge-bench-cpu-"));
   try {
@@ -26,7 +27,7 @@ export async function importBundle(
       target: "es2024",
       conditions: ["workerd", "worker", "browser"],
       minify,
-      keepNames: true,
+      keepNames,
       logLevel: "error",
     });
     const url = pathToFileURL(outfile).href;

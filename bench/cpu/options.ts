@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 export interface CpuOptions {
@@ -11,6 +12,10 @@ export interface CpuOptions {
   /** Profile this scenario instead of running the rounds (unminified bundle). */
   profile: string | undefined;
   profileSeconds: number;
+  /** The Worker entry to bundle: another path measures a scratch copy with a change tried out. */
+  entry: string;
+  /** esbuild keepNames, as wrangler's default (`keep_names = true`); false shows what dropping it saves. */
+  keepNames: boolean;
 }
 
 const USAGE = `npm run bench:cpu -- [options]
@@ -20,7 +25,9 @@ const USAGE = `npm run bench:cpu -- [options]
   --no-fail           exit 0 even when a target is missed
   --profile ID        CPU-profile scenario ID (e.g. cached) instead of timing the rounds; the
                       bundle is left unminified so that names read; writes bench/results/*.cpuprofile
-  --profile-seconds N how long to profile (default 4)`;
+  --profile-seconds N how long to profile (default 4)
+  --entry FILE        Worker entry to bundle (default src/index.ts): try a change out on a scratch copy
+  --no-keep-names     bundle as with keep_names = false in wrangler.toml (wrangler's default is true)`;
 
 export function parseCpuOptions(argv: string[]): CpuOptions {
   const text = { type: "string" } as const;
@@ -34,6 +41,8 @@ export function parseCpuOptions(argv: string[]): CpuOptions {
       "no-fail": flag,
       profile: text,
       "profile-seconds": text,
+      entry: text,
+      "no-keep-names": flag,
       help: flag,
     },
   });
@@ -48,6 +57,8 @@ export function parseCpuOptions(argv: string[]): CpuOptions {
     noFail: values["no-fail"],
     profile: values.profile,
     profileSeconds: integer("profile-seconds", values["profile-seconds"], 4, 1),
+    entry: resolve(values.entry ?? "src/index.ts"),
+    keepNames: !values["no-keep-names"],
   };
 }
 

@@ -10,6 +10,8 @@
  *   runs (a Spectre mitigation), so microseconds cannot be timed inside it. Both run V8 and
  *   the same bundle, so the numbers transfer; Node's Request/Response/Headers (undici, in JS)
  *   are slower than workerd's (C++), which makes header-heavy paths look a little dearer here.
+ * - Time is this process's CPU time per request (process.cpuUsage), not wall time: a busy
+ *   machine stretches wall time by whole scheduler slices. Wall time is reported beside it.
  * - The floor is a bare Hono app bundled the same way. Scenarios run interleaved (floor,
  *   healthz, cached, ... then again) for --rounds rounds, each batch sized to ~--batch-ms; a
  *   target is judged on the median across rounds of the per-round ratio, so a slow moment of
@@ -73,7 +75,7 @@ async function main(): Promise<number> {
     if (typeof ready === "string") rows.push({ id: scenario.id, label: scenario.label, skipped: ready });
     else {
       prepared.set(scenario.id, ready);
-      rows.push({ id: scenario.id, label: scenario.label, rounds: [], problems: [] });
+      rows.push({ id: scenario.id, label: scenario.label, rounds: [], wallRounds: [], problems: [] });
     }
   }
   const cached = await call(h.worker, bindings.env, get(`/v1/customers/${EXAMPLE_CUSTOMER}`, { "X-API-Key": apiKey }));
@@ -111,6 +113,7 @@ async function main(): Promise<number> {
       if (!p) continue;
       const batch = await runBatch(p, iterations.get(row.id)!, upstreamCalls);
       row.rounds!.push(batch.us);
+      row.wallRounds!.push(batch.wallUs);
       row.problems!.push(...batch.problems);
     }
   }
@@ -129,7 +132,8 @@ async function main(): Promise<number> {
   );
   printScenarios(rows, print);
   print(
-    "\nµs per request: the Worker's own fetch handler (minified bundle) in Node, bindings free, median over rounds.\n" +
+    "\nCPU µs per request (this process's CPU time, so other load on the machine counts little): the Worker's own\n" +
+      "fetch handler (minified bundle) in Node, bindings free, median over rounds; wall µs for comparison.\n" +
       "Node, because workerd freezes Date.now()/performance.now() during CPU work (a Spectre mitigation);\n" +
       "both are V8 running the same bundle. On Cloudflare the runtime adds its own per-request work on top.",
   );

@@ -4,7 +4,10 @@ import type { Prepared } from "./harness.ts";
 
 /** One timed batch: µs per request, and what went wrong (wrong status, upstream calls, ...). */
 export interface Batch {
+  /** CPU µs per request (this process, user + system): what a busy machine's other load does not inflate. */
   us: number;
+  /** Wall-clock µs per request, for comparison: equal to `us` on an idle machine. */
+  wallUs: number;
   n: number;
   problems: string[];
 }
@@ -14,7 +17,9 @@ const ctx = new BenchContext();
 /**
  * `n` requests one after another, each awaited with its waitUntil work (a miss's KV write)
  * before the next starts, so background work is charged to the request that caused it.
- * Building requests, re-warming caches and the checks are outside the timed loop. No forced
+ * Building requests, re-warming caches and the checks are outside the timed loop. The time is
+ * the process's CPU time, not wall time: on a shared machine other processes' load stretches
+ * wall time by whole scheduler slices (tried: ×5 between identical runs), CPU time far less. No forced
  * GC between batches: after a full collection V8 runs the next batch up to 3× slower (tried),
  * and interleaving already spreads the collections over all scenarios alike.
  */
@@ -23,20 +28,23 @@ export async function runBatch(p: Prepared, n: number, upstreamCalls: () => numb
   const { handler, env, expectedStatus, request } = p;
   const callsBefore = upstreamCalls();
   let unexpected = 0;
+  const cpuStarted = process.cpuUsage();
   const started = performance.now();
   for (let i = 0; i < n; i++) {
     const response = await handler(request(i), env, ctx);
     if (response.status !== expectedStatus) unexpected++;
     if (ctx.pending > 0) await ctx.drain();
   }
-  const us = ((performance.now() - started) * 1000) / n;
+  const wallUs = ((performance.now() - started) * 1000) / n;
+  const cpu = process.cpuUsage(cpuStarted);
+  const us = (cpu.user + cpu.system) / n;
   const problems: string[] = [];
   if (unexpected > 0) problems.push(`${unexpected} of ${n} answers not ${expectedStatus}`);
   const calls = upstreamCalls() - callsBefore;
   if (calls !== n * p.upstreamCallsPerRequest) problems.push(`${calls} upstream calls for ${n} requests`);
   const extra = await p.after?.(n);
   if (extra) problems.push(extra);
-  return { us, n, problems };
+  return { us, wallUs, n, problems };
 }
 
 /**

@@ -6,8 +6,10 @@ export interface ScenarioRow {
   /** Why it did not run; the other fields are then empty. */
   skipped?: string;
   iterations?: number;
-  /** µs per request, one value per round. */
+  /** CPU µs per request, one value per round. */
   rounds?: number[];
+  /** Wall-clock µs per request, one value per round. */
+  wallRounds?: number[];
   us?: Spread;
   problems?: string[];
 }
@@ -57,7 +59,7 @@ export function evaluate(rows: ScenarioRow[]): TargetResult[] {
 
 export function printScenarios(rows: ScenarioRow[], print: (line: string) => void): void {
   const floor = rows.find((r) => r.id === "floor")?.us?.median;
-  const header = ["scenario", "µs/req", "IQR", "min–max", "over floor", "iterations"];
+  const header = ["scenario", "CPU µs/req", "IQR", "min–max", "over floor", "wall µs", "iterations"];
   const lines = rows.map((r) =>
     r.us
       ? [
@@ -66,9 +68,10 @@ export function printScenarios(rows: ScenarioRow[], print: (line: string) => voi
           `${r.us.q1.toFixed(1)}–${r.us.q3.toFixed(1)}`,
           `${r.us.min.toFixed(1)}–${r.us.max.toFixed(1)}`,
           floor === undefined || r.id === "floor" ? "-" : `+${(r.us.median - floor).toFixed(1)}`,
+          r.wallRounds ? spread(r.wallRounds).median.toFixed(1) : "-",
           String(r.iterations),
         ]
-      : [`${r.id.padEnd(10)} ${r.label}`, "skipped", r.skipped ?? "", "", "", ""],
+      : [`${r.id.padEnd(10)} ${r.label}`, "skipped", r.skipped ?? "", "", "", "", ""],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const line = (cells: string[]) =>

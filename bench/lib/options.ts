@@ -7,8 +7,13 @@ export interface Options {
   upstreamLatencyMs: number;
   /** Connections of the req/s phases and of the direct scenario. */
   connections: number;
-  /** Seconds of each measured phase (the 1-connection latency probe and the load phase). */
+  /**
+   * Seconds of each measured phase (the 1-connection latency probe and the load phase); the
+   * cheap paths split it over `rounds`, the other scenarios run it in one go.
+   */
   durationS: number;
+  /** Interleaved rounds of the cheap paths (healthz, cached, 304, healthz, ...). */
+  rounds: number;
   /** Seconds of load before each steady scenario is measured (JIT, memory tier, sockets). */
   warmupS: number;
   /** Distinct never-seen customers read once each in the cold scenario. */
@@ -33,7 +38,8 @@ export interface Options {
 const USAGE = `npm run bench -- [options]
   --latency N             upstream latency of the Frontpayment emulator in ms (default 150)
   --connections N         connections for the req/s phases and the direct scenario (default 10)
-  --duration N            seconds per measured phase (default 5)
+  --duration N            seconds per measured phase (default 5); the cheap paths split it over the rounds
+  --rounds N              interleaved rounds of /healthz, cached and 304 (default 5)
   --warmup N              seconds of warm-up load before each steady scenario (default 2)
   --cold N                distinct customers in the cold scenario (default 100)
   --cold-connections N    connections for the cold and KV scenarios (default 2)
@@ -54,6 +60,7 @@ export function parseOptions(argv: string[]): Options {
       latency: text,
       connections: text,
       duration: text,
+      rounds: text,
       warmup: text,
       cold: text,
       "cold-connections": text,
@@ -75,6 +82,7 @@ export function parseOptions(argv: string[]): Options {
     upstreamLatencyMs: integer("latency", values.latency, 150, 0),
     connections: integer("connections", values.connections, 10, 1),
     durationS: integer("duration", values.duration, 5, 1),
+    rounds: integer("rounds", values.rounds, 5, 1),
     warmupS: integer("warmup", values.warmup, 2, 0),
     coldCount: integer("cold", values.cold, 100, 1),
     coldConnections: integer("cold-connections", values["cold-connections"], 2, 1),

@@ -32,7 +32,16 @@ export interface ScenarioResult {
   unexpected: Record<string, number>;
   /** How the row was measured, for the JSON file. */
   phases: Record<string, LoadResult>;
+  /** The cheap paths only: each interleaved round's latency probe and load phase. */
+  rounds?: RoundResult[];
   notes: string[];
+}
+
+export interface RoundResult {
+  p50: number;
+  p95: number;
+  p99: number;
+  rps: number;
 }
 
 /** Runs a load and charges the CPU the local processes spent meanwhile to its requests. */

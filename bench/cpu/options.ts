@@ -1,0 +1,71 @@
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+export interface CpuOptions {
+  rounds: number;
+  /** Each scenario's batch is sized to take about this long. */
+  batchMs: number;
+  /** Scenario ids to run (default all). */
+  only: string[] | undefined;
+  /** Report a missed target without failing. */
+  noFail: boolean;
+  /** Profile this scenario instead of running the rounds (unminified bundle). */
+  profile: string | undefined;
+  profileSeconds: number;
+  /** The Worker entry to bundle: another path measures a scratch copy with a change tried out. */
+  entry: string;
+  /** esbuild keepNames, as wrangler's default (`keep_names = true`); false shows what dropping it saves. */
+  keepNames: boolean;
+}
+
+const USAGE = `npm run bench:cpu -- [options]
+  --rounds N          interleaved rounds (default 9)
+  --batch-ms N        target length of each scenario's batch per round, ms (default 150)
+  --only a,b          run only these scenarios (ids as printed)
+  --no-fail           exit 0 even when a target is missed
+  --profile ID        CPU-profile scenario ID (e.g. cached) instead of timing the rounds; the
+                      bundle is left unminified so that names read; writes bench/results/*.cpuprofile
+  --profile-seconds N how long to profile (default 4)
+  --entry FILE        Worker entry to bundle (default src/index.ts): try a change out on a scratch copy
+  --no-keep-names     bundle as with keep_names = false in wrangler.toml (wrangler's default is true)`;
+
+export function parseCpuOptions(argv: string[]): CpuOptions {
+  const text = { type: "string" } as const;
+  const flag = { type: "boolean", default: false } as const;
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: text,
+      "batch-ms": text,
+      only: text,
+      "no-fail": flag,
+      profile: text,
+      "profile-seconds": text,
+      entry: text,
+      "no-keep-names": flag,
+      help: flag,
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  return {
+    rounds: integer("rounds", values.rounds, 9, 1),
+    batchMs: integer("batch-ms", values["batch-ms"], 150, 1),
+    only: values.only?.split(",").map((id) => id.trim()),
+    noFail: values["no-fail"],
+    profile: values.profile,
+    profileSeconds: integer("profile-seconds", values["profile-seconds"], 4, 1),
+    entry: resolve(values.entry ?? "src/index.ts"),
+    keepNames: !values["no-keep-names"],
+  };
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+  const parsed = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) {
+    throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"\n\n${USAGE}`);
+  }
+  return parsed;
+}

@@ -1,0 +1,93 @@
+import { type Spread, spread } from "./measure.ts";
+
+export interface ScenarioRow {
+  id: string;
+  label: string;
+  /** Why it did not run; the other fields are then empty. */
+  skipped?: string;
+  iterations?: number;
+  /** CPU µs per request, one value per round. */
+  rounds?: number[];
+  /** Wall-clock µs per request, one value per round. */
+  wallRounds?: number[];
+  us?: Spread;
+  problems?: string[];
+}
+
+/** "numerator ≤ max × denominator", judged on the median across rounds of the per-round ratio. */
+interface TargetSpec {
+  numerator: string;
+  denominator: string;
+  max: number;
+}
+
+export const TARGETS: TargetSpec[] = [
+  { numerator: "healthz", denominator: "floor", max: 2 },
+  { numerator: "cached", denominator: "healthz", max: 2 },
+  { numerator: "304", denominator: "cached", max: 1 },
+  { numerator: "token-edge", denominator: "cached", max: 1.1 },
+  { numerator: "token-idp", denominator: "cached", max: 1.1 },
+];
+
+export interface TargetResult {
+  name: string;
+  /** null when either scenario was skipped: not judged. */
+  pass: boolean | null;
+  ratio: Spread | null;
+  note?: string;
+}
+
+export function evaluate(rows: ScenarioRow[]): TargetResult[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const results: TargetResult[] = TARGETS.map(({ numerator, denominator, max }) => {
+    const name = `${numerator} ≤ ${max === 1 ? "" : `${max}× `}${denominator}`;
+    const a = byId.get(numerator)?.rounds;
+    const b = byId.get(denominator)?.rounds;
+    if (!a || !b) return { name, pass: null, ratio: null, note: "skipped" };
+    const ratio = spread(a.map((value, i) => value / b[i]!));
+    return { name, pass: ratio.median <= max, ratio };
+  });
+  const problems = rows.flatMap((r) => (r.problems ?? []).map((p) => `${r.id}: ${p}`));
+  results.push({
+    name: "every answer as intended",
+    pass: problems.length === 0,
+    ratio: null,
+    note: problems.length ? [...new Set(problems)].slice(0, 5).join("; ") : "status and upstream calls as expected",
+  });
+  return results;
+}
+
+export function printScenarios(rows: ScenarioRow[], print: (line: string) => void): void {
+  const floor = rows.find((r) => r.id === "floor")?.us?.median;
+  const header = ["scenario", "CPU µs/req", "IQR", "min–max", "over floor", "wall µs", "iterations"];
+  const lines = rows.map((r) =>
+    r.us
+      ? [
+          `${r.id.padEnd(10)} ${r.label}`,
+          r.us.median.toFixed(1),
+          `${r.us.q1.toFixed(1)}–${r.us.q3.toFixed(1)}`,
+          `${r.us.min.toFixed(1)}–${r.us.max.toFixed(1)}`,
+          floor === undefined || r.id === "floor" ? "-" : `+${(r.us.median - floor).toFixed(1)}`,
+          r.wallRounds ? spread(r.wallRounds).median.toFixed(1) : "-",
+          String(r.iterations),
+        ]
+      : [`${r.id.padEnd(10)} ${r.label}`, "skipped", r.skipped ?? "", "", "", "", ""],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  print(`\n${line(header)}\n${widths.map((w) => "─".repeat(w)).join("  ")}`);
+  for (const l of lines) print(line(l));
+}
+
+export function printTargets(targets: TargetResult[], print: (line: string) => void): void {
+  print("\nTargets (median across rounds of each round's ratio; IQR and min–max in brackets)");
+  for (const t of targets) {
+    const verdict = t.pass === null ? "SKIP" : t.pass ? "PASS" : "FAIL";
+    const measured = t.ratio
+      ? `${t.ratio.median.toFixed(2)}×  [IQR ${t.ratio.q1.toFixed(2)}–${t.ratio.q3.toFixed(2)}, ` +
+        `${t.ratio.min.toFixed(2)}–${t.ratio.max.toFixed(2)}]`
+      : (t.note ?? "");
+    print(`  ${verdict}  ${t.name.padEnd(26)} ${measured}`);
+  }
+}

@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN } from "./test/support/constants.ts";
+import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN, TEST_TOKEN_SIGNING_SECRET } from "./test/support/constants.ts";
 
 // wrangler.toml lists both as required secrets; naming them here keeps wrangler from warning
 // that they are missing. The bindings below are what the Worker actually sees.
@@ -16,6 +16,7 @@ export default defineConfig({
           FRONTPAYMENT_BASE_URL: inject("emulatorUrl"),
           FRONTPAYMENT_TOKEN: TEST_FRONTPAYMENT_TOKEN,
           ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+          TOKEN_SIGNING_SECRET: TEST_TOKEN_SIGNING_SECRET,
           // Short enough that the timeout tests stay quick, long enough for a loaded CI box.
           UPSTREAM_TIMEOUT_MS: "1500",
         },

@@ -1,6 +1,7 @@
 /**
  * `npm run dev`: the Worker (`wrangler dev`, local KV under .wrangler/) in front of the local
- * Frontpayment emulator, a fresh API key, and a curl to try. No Cloudflare account, no network.
+ * Frontpayment emulator (which is also a development identity provider), a fresh API key, a
+ * customer token, and curls to try both. No Cloudflare account, no network.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -51,11 +52,22 @@ async function main(): Promise<void> {
   }
   const upstream = await startUpstream(options);
   const workerUrl = await startWorker(options.port, upstream);
-  const key = await new AdminClient(workerUrl, dev.DEV_ADMIN_TOKEN).createKey({
-    name: "local dev",
-    scopes: ["customers:read", "addresses:read"],
+  const admin = new AdminClient(workerUrl, dev.DEV_ADMIN_TOKEN);
+  const key = await admin.createKey({ name: "local dev", scopes: ["customers:read", "addresses:read"] });
+  const issuer = await admin.createKey({ name: "local dev storefront server", scopes: ["tokens:issue"] });
+  const token = await issueToken(workerUrl, issuer.key);
+  if (!stopping) printBanner(workerUrl, upstream, key, issuer, token);
+}
+
+/** An edge token for the example customer, as a storefront server would get one. */
+async function issueToken(workerUrl: string, issuerKey: string): Promise<string> {
+  const response = await fetch(`${workerUrl}/v1/customer-tokens`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${issuerKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ customerUuid: EXAMPLE_CUSTOMER_UUID, scopes: ["customers:read"], ttlSeconds: 3600 }),
   });
-  if (!stopping) printBanner(workerUrl, upstream, key);
+  if (response.status !== 201) throw new Error(`issuing a customer token failed: HTTP ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
 }
 
 function parseOptions(): Options {
@@ -129,8 +141,13 @@ async function startWorker(port: number, upstream: Upstream): Promise<string> {
 function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
   const devVars = existsSync(path.join(ROOT, ".dev.vars")) ? ["--env-file", ".dev.vars"] : [];
   const listen = ["--ip", dev.LOCAL_HOST, "--port", String(port), "--show-interactive-dev-session=false"];
-  const baseUrl = ["--var", `FRONTPAYMENT_BASE_URL:${upstream.url}`];
-  return spawn(process.execPath, [WRANGLER, "dev", ...listen, ...baseUrl, ...devVars], {
+  const vars = ["--var", `FRONTPAYMENT_BASE_URL:${upstream.url}`];
+  // The emulator doubles as the merchant's identity provider, so app tokens work offline too.
+  if (upstream.emulated) {
+    vars.push("--var", `CUSTOMER_JWT_ISSUER:${upstream.url}`, "--var", `CUSTOMER_JWT_AUDIENCE:${dev.DEV_JWT_AUDIENCE}`);
+    vars.push("--var", `CUSTOMER_JWT_JWKS_URL:${upstream.url}/.well-known/jwks.json`);
+  }
+  return spawn(process.execPath, [WRANGLER, "dev", ...listen, ...vars, ...devVars], {
     cwd: ROOT,
     // Its own process group, so stop() also reaches the workerd and esbuild it starts.
     detached: true,
@@ -142,11 +159,12 @@ function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
       CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
       FRONTPAYMENT_TOKEN: upstream.token,
       ADMIN_TOKEN: dev.DEV_ADMIN_TOKEN,
+      TOKEN_SIGNING_SECRET: dev.DEV_TOKEN_SIGNING_SECRET,
     },
   });
 }
 
-function printBanner(workerUrl: string, upstream: Upstream, key: CreatedKey): void {
+function printBanner(workerUrl: string, upstream: Upstream, key: CreatedKey, issuer: CreatedKey, token: string): void {
   const rule = "─".repeat(78);
   const keysUrl = workerUrl === dev.DEFAULT_URL ? "" : ` --url ${workerUrl}`;
   const lines = [
@@ -159,9 +177,22 @@ function printBanner(workerUrl: string, upstream: Upstream, key: CreatedKey): vo
     `  API key      ${key.key}`,
     `               "${key.name}" (${key.scopes.join(", ")}): shown only now, copy it`,
     "",
-    "  Try it:",
+    "  Try it (a merchant server, with the API key):",
     `    curl -H "Authorization: Bearer ${key.key}" ${workerUrl}/v1/customers/${EXAMPLE_CUSTOMER_UUID}`,
-    ...(upstream.emulated ? seededCustomerLines() : []),
+    "",
+    "  A checkout page: its server issues a customer token, the page reads /v1/me with it:",
+    `    Issuing key  ${issuer.key}  (tokens:issue only)`,
+    `    curl -X POST -H "Authorization: Bearer ${issuer.key}" -H "Content-Type: application/json" \\`,
+    `         -d '{"customerUuid":"${EXAMPLE_CUSTOMER_UUID}","scopes":["customers:read"]}' ${workerUrl}/v1/customer-tokens`,
+    `    curl -H "Authorization: Bearer ${token}" ${workerUrl}/v1/me`,
+    ...(upstream.emulated
+      ? [
+          "",
+          "  A mobile app: its identity provider's token (the emulator is one) goes straight to /v1/me:",
+          `    curl -H "Authorization: Bearer $(npm run -s idp-token -- ${EXAMPLE_CUSTOMER_UUID})" ${workerUrl}/v1/me`,
+          ...seededCustomerLines(),
+        ]
+      : []),
     "",
     `  Keys: npm run keys --${keysUrl} list      Stop: Ctrl-C`,
     rule,

@@ -9,6 +9,7 @@ import type { AppEnv } from "./env.ts";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { adminRoutes } from "./routes/admin.ts";
+import { customerTokenRoutes } from "./routes/customer-tokens.ts";
 import { customerRoutes } from "./routes/customers.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -70,6 +71,7 @@ export function createApp(deps: Deps = {}) {
   const routes = app
     .route("/", healthRoutes)
     .route("/", customerRoutes)
+    .route("/", customerTokenRoutes)
     .route("/", adminRoutes)
     .route("/", openApiRoutes)
     .route("/", docsRoutes);

@@ -3,6 +3,8 @@ import type { TimingVariables } from "hono/timing";
 import * as z from "zod/mini";
 import { ApiError } from "./lib/errors.ts";
 import type { ServicesVariables } from "./services.ts";
+import { isUsableSigningSecret, MIN_SECRET_BYTES } from "./tokens/edge-tokens.ts";
+import { isAllowedJwksUrl } from "./tokens/jwks-cache.ts";
 
 /**
  * What every route has on `c.var`. Middleware that sets more declares its own variables
@@ -19,6 +21,15 @@ export interface Config {
   upstreamTimeoutMs: number;
 }
 
+/** The merchant identity provider whose customer tokens are accepted (docs/api.md#customer-tokens). */
+export interface IdentityProviderConfig {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  claim: string;
+  scopes: string[];
+}
+
 /** Every setting, vars and secrets, as `parseSettings` hands them to the composition root. */
 export interface Settings {
   /** The read path's vars; `problems` names each bad one (never its value). */
@@ -26,10 +37,28 @@ export interface Settings {
   problems: string[];
   frontpaymentToken: string | undefined;
   adminToken: string | undefined;
+  /** Signing secrets of edge tokens, or what is wrong with them (edge-token routes answer 503). */
+  tokenSecrets: { current: string; previous: string | undefined } | { problem: string };
+  /** Unset when no issuer is configured; a problem when it is, but incompletely. */
+  identityProvider: IdentityProviderConfig | { problem: string } | undefined;
+  /** `Cache-Control: private, max-age=N` on customer-token answers; 0 keeps `no-cache`. */
+  clientMaxAgeSeconds: number;
 }
 
-/** Optional settings that `wrangler types` cannot know about: unset is their normal state. */
-type OptionalSettings = Partial<Record<"FRONTPAYMENT_TOKEN" | "ADMIN_TOKEN", string>>;
+type OptionalName =
+  | "FRONTPAYMENT_TOKEN"
+  | "ADMIN_TOKEN"
+  | "TOKEN_SIGNING_SECRET"
+  | "TOKEN_SIGNING_SECRET_PREVIOUS"
+  | "CUSTOMER_JWT_ISSUER"
+  | "CUSTOMER_JWT_AUDIENCE"
+  | "CUSTOMER_JWT_JWKS_URL"
+  | "CUSTOMER_JWT_CLAIM"
+  | "CUSTOMER_JWT_SCOPES"
+  | "CLIENT_MAX_AGE_SECONDS";
+
+/** Settings that may be unset (`wrangler types` only knows the ones wrangler.toml lists). */
+export type SettingsSource = Env & Partial<Record<OptionalName, string>>;
 
 /** Marks a var that failed its check, so one bad var does not hide the others (or the secrets). */
 const INVALID = Symbol("invalid");
@@ -49,6 +78,14 @@ const secret = z.pipe(
   z.transform((value: string | undefined) => (value?.trim() ? value : undefined)),
 );
 
+/** A var that may be unset: absent or blank is `undefined`. */
+const optionalVar = secret;
+
+/** `https:`, or `http:` only to this machine (a development identity provider). */
+const jwksUrl = checked(
+  z.optional(z.string().check(z.refine(isAllowedJwksUrl, "must be https (or http to localhost)"))),
+);
+
 /** The one schema of every var and secret (defaults as in wrangler.toml and docs/api.md#configuration). */
 const SettingsSchema = z.object({
   FRONTPAYMENT_BASE_URL: checked(
@@ -63,21 +100,54 @@ const SettingsSchema = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInteger("2500"),
   FRONTPAYMENT_TOKEN: secret,
   ADMIN_TOKEN: secret,
+  TOKEN_SIGNING_SECRET: secret,
+  TOKEN_SIGNING_SECRET_PREVIOUS: secret,
+  CUSTOMER_JWT_ISSUER: optionalVar,
+  CUSTOMER_JWT_AUDIENCE: optionalVar,
+  CUSTOMER_JWT_JWKS_URL: jwksUrl,
+  CUSTOMER_JWT_CLAIM: checked(
+    z._default(z.string().check(z.trim(), z.regex(/^[\w.:/-]{1,100}$/)), "frontpayment_customer_uuid"),
+  ),
+  CUSTOMER_JWT_SCOPES: checked(
+    z.pipe(
+      z._default(
+        z.string().check(z.regex(/^\s*(customers:read|addresses:read)(\s+(customers:read|addresses:read))*\s*$/)),
+        "customers:read",
+      ),
+      z.transform((value: string) => [...new Set(value.trim().split(/\s+/))]),
+    ),
+  ),
+  CLIENT_MAX_AGE_SECONDS: checked(
+    z.pipe(z._default(z.string().check(z.trim(), z.regex(/^[0-9]{1,9}$/)), "0"), z.transform(Number)),
+  ),
 });
+
+/** Names of the vars each feature needs, so a bad one affects only that feature's routes. */
+const READ_PATH_VARS = [
+  "FRONTPAYMENT_BASE_URL",
+  "CACHE_TTL_SECONDS",
+  "CACHE_STALE_SECONDS",
+  "NEGATIVE_CACHE_TTL_SECONDS",
+  "UPSTREAM_TIMEOUT_MS",
+  "CLIENT_MAX_AGE_SECONDS",
+];
+const IDENTITY_PROVIDER_VARS = ["CUSTOMER_JWT_JWKS_URL", "CUSTOMER_JWT_CLAIM", "CUSTOMER_JWT_SCOPES"];
 
 /**
  * Reads every var and secret once (the composition root calls this once per isolate). A bad
  * var is reported by name, never by value (it might be a pasted secret), so the routes that
  * need it answer 503 `not_configured` instead of running on a 0.
  */
-export function parseSettings(env: Env & OptionalSettings): Settings {
+export function parseSettings(env: SettingsSource): Settings {
   const v = z.parse(SettingsSchema, env);
-  const problems = Object.entries(v)
+  const invalid = Object.entries(v)
     .filter(([, value]) => (value as unknown) === INVALID)
-    .map(([name]) => `${name} is not valid`);
-  if (problems.length > 0) {
-    console.error(JSON.stringify({ level: "error", message: "invalid configuration", problems }));
+    .map(([name]) => name);
+  if (invalid.length > 0) {
+    const all = invalid.map((name) => `${name} is not valid`);
+    console.error(JSON.stringify({ level: "error", message: "invalid configuration", problems: all }));
   }
+  const problems = invalid.filter((name) => READ_PATH_VARS.includes(name)).map((name) => `${name} is not valid`);
   return {
     config:
       problems.length > 0
@@ -92,6 +162,36 @@ export function parseSettings(env: Env & OptionalSettings): Settings {
     problems,
     frontpaymentToken: v.FRONTPAYMENT_TOKEN,
     adminToken: v.ADMIN_TOKEN,
+    tokenSecrets: tokenSecrets(v.TOKEN_SIGNING_SECRET, v.TOKEN_SIGNING_SECRET_PREVIOUS),
+    identityProvider: identityProvider(v, invalid),
+    clientMaxAgeSeconds: invalid.includes("CLIENT_MAX_AGE_SECONDS") ? 0 : v.CLIENT_MAX_AGE_SECONDS,
+  };
+}
+
+function tokenSecrets(current: string | undefined, previous: string | undefined): Settings["tokenSecrets"] {
+  if (!current) return { problem: "TOKEN_SIGNING_SECRET is not set" };
+  if (!isUsableSigningSecret(current)) {
+    return { problem: `TOKEN_SIGNING_SECRET is shorter than ${MIN_SECRET_BYTES} bytes` };
+  }
+  // A short previous secret is ignored rather than trusted: it only ever verifies.
+  return { current, previous: isUsableSigningSecret(previous) ? previous : undefined };
+}
+
+function identityProvider(v: z.infer<typeof SettingsSchema>, invalid: readonly string[]): Settings["identityProvider"] {
+  const issuer = v.CUSTOMER_JWT_ISSUER;
+  if (!issuer) return undefined;
+  const bad = invalid.filter((name) => IDENTITY_PROVIDER_VARS.includes(name));
+  if (!v.CUSTOMER_JWT_AUDIENCE) bad.push("CUSTOMER_JWT_AUDIENCE");
+  if (!v.CUSTOMER_JWT_JWKS_URL && !bad.includes("CUSTOMER_JWT_JWKS_URL")) bad.push("CUSTOMER_JWT_JWKS_URL");
+  if (bad.length > 0 || !v.CUSTOMER_JWT_AUDIENCE || !v.CUSTOMER_JWT_JWKS_URL) {
+    return { problem: bad.map((name) => `${name} is missing or not valid`).join("; ") };
+  }
+  return {
+    issuer,
+    audience: v.CUSTOMER_JWT_AUDIENCE,
+    jwksUrl: v.CUSTOMER_JWT_JWKS_URL,
+    claim: v.CUSTOMER_JWT_CLAIM,
+    scopes: v.CUSTOMER_JWT_SCOPES,
   };
 }
 

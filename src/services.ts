@@ -8,6 +8,8 @@ import { notConfigured, parseSettings, type Settings } from "./env.ts";
 import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { ApiError } from "./lib/errors.ts";
+import { JwksCache } from "./tokens/jwks-cache.ts";
+import type { CustomerTokenConfig } from "./tokens/verify-customer-token.ts";
 
 /**
  * The composition root: the one place where configuration is validated and services are
@@ -43,6 +45,10 @@ export class Services {
   readonly settings: Settings;
   readonly clock: Clock;
   readonly keys: ApiKeyStore;
+  /** How customer tokens are verified; a feature left out here refuses its tokens. */
+  readonly customerTokens: CustomerTokenConfig;
+  /** Why a customer-token feature is off although configured (503 `not_configured`). */
+  readonly customerTokenProblems: string[];
   readonly #cache: CustomerCache | ApiError;
   readonly #customers: CustomerService | ApiError;
 
@@ -51,6 +57,29 @@ export class Services {
     this.settings = settings;
     this.clock = isolate.clock;
     this.keys = new ApiKeyStore(env.API_KEYS, isolate.keyMemory);
+    const { tokenSecrets, identityProvider: idp } = settings;
+    this.customerTokens = {
+      edge: "problem" in tokenSecrets ? undefined : tokenSecrets,
+      idp:
+        idp && !("problem" in idp)
+          ? {
+              issuer: idp.issuer,
+              audience: idp.audience,
+              claim: idp.claim,
+              scopes: idp.scopes,
+              // One per isolate in production (one env object): the JWKS is cached in memory.
+              jwks: new JwksCache({
+                url: idp.jwksUrl,
+                fetch: isolate.fetch ?? ((url, init) => fetch(url, init)),
+                now: () => isolate.clock.now(),
+              }),
+            }
+          : undefined,
+    };
+    this.customerTokenProblems = [
+      ...("problem" in tokenSecrets ? [tokenSecrets.problem] : []),
+      ...(idp && "problem" in idp ? [idp.problem] : []),
+    ];
     const { config } = settings;
     this.#cache = config
       ? new CustomerCache(env.CACHE, config, isolate.customerMemory, isolate.clock)
@@ -86,6 +115,11 @@ export class Services {
   get customers(): CustomerService {
     if (this.#customers instanceof Error) throw this.#customers;
     return this.#customers;
+  }
+
+  /** Warms the cache for a customer (see CustomerService.prefetch); nothing when unconfigured. */
+  prefetch(uuid: string, waitUntil: (work: Promise<unknown>) => void): Promise<void> {
+    return this.#customers instanceof Error ? Promise.resolve() : this.#customers.prefetch(uuid, waitUntil);
   }
 }
 

@@ -106,7 +106,7 @@ describe("POST /admin/keys", () => {
       {
         name: "an unknown scope",
         body: JSON.stringify({ name: "k", scopes: ["customers:write"] }),
-        detail: /^scopes\.0: must be one of customers:read, addresses:read$/,
+        detail: /^scopes\.0: must be one of customers:read, addresses:read, tokens:issue$/,
       },
       {
         name: "scopes that are not an array",

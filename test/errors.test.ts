@@ -115,6 +115,9 @@ describe("configuration", () => {
       problems: [],
       frontpaymentToken: undefined,
       adminToken: undefined,
+      tokenSecrets: { problem: "TOKEN_SIGNING_SECRET is not set" },
+      identityProvider: undefined,
+      clientMaxAgeSeconds: 0,
       config: {
         baseUrl: "https://demo-api.frontpayment.no",
         cacheTtlSeconds: 300,

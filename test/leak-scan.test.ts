@@ -30,4 +30,12 @@ describe("the leak scan", () => {
     expect(findLeaks([otherKey], [], [key])).toHaveLength(1);
     expect(findLeaks([answer("/admin/keys", 200, JSON.stringify({ keys: [key] }))], [], [key])).toHaveLength(1);
   });
+
+  it("allows a customer token only in the answer that issued it, once", () => {
+    const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJYIn0.c2ln";
+    const issued = answer("/v1/customer-tokens", 201, JSON.stringify({ token, tokenType: "Bearer" }));
+    expect(findLeaks([issued], [], [token])).toEqual([]);
+    expect(findLeaks([answer("/v1/me", 401, JSON.stringify({ detail: token }))], [], [token])).toHaveLength(1);
+    expect(findLeaks([], [`{"route":"/v1/me","authorization":"Bearer ${token}"}`], [token])).toHaveLength(1);
+  });
 });

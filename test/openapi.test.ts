@@ -71,7 +71,12 @@ describe("GET /openapi.json", () => {
 
   it("documents every public route and no admin route", async () => {
     const document = await openApiDocument();
-    expect(Object.keys(document.paths).sort()).toEqual(["/healthz", "/v1/customers/{uuid}"]);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      "/healthz",
+      "/v1/customer-tokens",
+      "/v1/customers/{uuid}",
+      "/v1/me",
+    ]);
   });
 
   it("documents only routes the app really has", () => {

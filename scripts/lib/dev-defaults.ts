@@ -9,10 +9,16 @@ export const DEV_ADMIN_TOKEN = "dev-admin-token-local-only";
 /** Also the emulator CLI's default token (test/support/frontpayment-emulator.ts). */
 export const DEV_FRONTPAYMENT_TOKEN = "dev-frontpayment-token";
 
+/** Signs the dev server's edge tokens (at least 32 bytes, like a real one). */
+export const DEV_TOKEN_SIGNING_SECRET = "dev-token-signing-secret-local-only-0123456789";
+/** The `aud` the dev server expects in the emulated identity provider's tokens. */
+export const DEV_JWT_AUDIENCE = "customer-edge-dev";
+
 export const DEFAULT_WORKER_PORT = 8787;
 export const DEFAULT_EMULATOR_PORT = 8788;
 export const LOCAL_HOST = "127.0.0.1";
 export const DEFAULT_URL = `http://${LOCAL_HOST}:${DEFAULT_WORKER_PORT}`;
+export const DEFAULT_EMULATOR_URL = `http://${LOCAL_HOST}:${DEFAULT_EMULATOR_PORT}`;
 
 /** True for http://127.0.0.1:*, http://localhost:*, http://[::1]:*: a dev server on this machine. */
 export function isLoopbackUrl(url: string): boolean {

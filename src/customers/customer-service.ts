@@ -100,6 +100,21 @@ export class CustomerService {
   }
 
   /**
+   * Warms the cache for a customer about to be read (a token issued with `prefetch`): when no
+   * fresh copy exists and the upstream budget allows optional calls, fetches it in the
+   * background. Never throws; nobody waits for it.
+   */
+  async prefetch(uuid: string, waitUntil: (work: Promise<unknown>) => void): Promise<void> {
+    try {
+      const cached = await this.#cache.read(uuid);
+      if (cached.state === "fresh" || cached.state === "not_found" || !this.#guard.optionalCallsAllowed()) return;
+      await this.#fetch(uuid, { waitUntil });
+    } catch {
+      // A failed prefetch costs the page nothing: its first read simply goes upstream.
+    }
+  }
+
+  /**
    * One shared upstream call per customer; maps failures to the API's errors. Only the
    * request that starts the call observes it: the ones that join it made no call of their own.
    */

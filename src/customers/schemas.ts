@@ -4,7 +4,7 @@ import * as z from "zod/mini";
  * Two families of schemas:
  * - Upstream*: what Frontpayment sends. Parsing with z.object strips unknown keys, so
  *   `personalNumber`, address uuids and the envelope never get past it.
- * - Customer / CustomerAddresses: what we answer (docs/api.md#customers). They also build
+ * - Customer / CustomerAddresses: what we answer (docs/api.md#customer-answers). They also build
  *   /openapi.json.
  */
 

@@ -1,7 +1,7 @@
 import type { Customer, CustomerAddresses, UpstreamCustomer } from "./schemas.ts";
 
 /**
- * Upstream data → our answer (docs/api.md#customers): phone joined. The personal number and
+ * Upstream data → our answer (docs/api.md#customer-answers): phone joined. The personal number and
  * address uuids were already dropped by parsing (schemas.ts strips unknown keys).
  */
 export function trimCustomer(data: UpstreamCustomer): Customer {

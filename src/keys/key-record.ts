@@ -1,7 +1,12 @@
 import * as z from "zod/mini";
 
-export const SCOPES = ["customers:read", "addresses:read"] as const;
+/** What a key may do: read a whole profile, read addresses only, issue customer tokens. */
+export const SCOPES = ["customers:read", "addresses:read", "tokens:issue"] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** The scopes that read a customer, and so the only ones a customer token can carry. */
+export const READ_SCOPES = ["customers:read", "addresses:read"] as const satisfies readonly Scope[];
+export type ReadScope = (typeof READ_SCOPES)[number];
 
 /** What `API_KEYS` holds under the key's hash. Never the key itself. */
 export const ApiKeyRecordSchema = z.object({

@@ -26,6 +26,9 @@ const idKey = (id: string) => `key:id:${id}`;
 export const newKeyMemory = () => ({
   known: new BoundedTtlMap<string, ApiKeyRecord>(1_000, 60_000),
   unknown: new BoundedTtlMap<string, true>(1_000, 10_000),
+  // By id, for the edge tokens a key issued (their `azp`): same bound and expiry as `known`.
+  // Only ids from tokens we signed are looked up, so there is no forged-id flood to fear.
+  byId: new BoundedTtlMap<string, ApiKeyRecord | null>(1_000, 60_000),
 });
 export type KeyMemory = ReturnType<typeof newKeyMemory>;
 
@@ -47,11 +50,13 @@ export class ApiKeyStore {
   readonly #kv: KVNamespace;
   readonly #known: KeyMemory["known"];
   readonly #unknown: KeyMemory["unknown"];
+  readonly #byId: KeyMemory["byId"];
 
   constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory()) {
     this.#kv = kv;
     this.#known = memory.known;
     this.#unknown = memory.unknown;
+    this.#byId = memory.byId;
   }
 
   /** Creates a key; the plaintext is returned here and never stored. */
@@ -84,8 +89,23 @@ export class ApiKeyStore {
     if (remembered) return remembered;
     if (this.#unknown.get(hash)) return null;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
-    if (record) this.#known.set(hash, record);
+    if (record) this.#remember(hash, record);
     else this.#unknown.set(hash, true);
+    return record;
+  }
+
+  /**
+   * The record with this public id (the issuer of an edge token), or null. From memory on
+   * most calls; revoked and expired records are returned as they are.
+   */
+  async findById(id: string): Promise<ApiKeyRecord | null> {
+    const remembered = this.#byId.get(id);
+    if (remembered !== undefined) return remembered;
+    const { value: hash, metadata } = await this.#kv.getWithMetadata<IdMetadata>(idKey(id));
+    const record = hash
+      ? (parseRecord(metadata?.record) ?? parseRecord(await this.#kv.get(hashKey(hash), "json")))
+      : null;
+    this.#byId.set(id, record);
     return record;
   }
 
@@ -115,8 +135,13 @@ export class ApiKeyStore {
     const revoked: ApiKeyRecord = { ...record, revokedAt: record.revokedAt ?? now.toISOString() };
     await this.#kv.put(hashKey(hash), JSON.stringify(revoked));
     await this.#putIdEntry(hash, revoked);
-    this.#known.set(hash, revoked);
+    this.#remember(hash, revoked);
     return true;
+  }
+
+  #remember(hash: string, record: ApiKeyRecord): void {
+    this.#known.set(hash, record);
+    this.#byId.set(record.id, record);
   }
 
   #putIdEntry(hash: string, record: ApiKeyRecord): Promise<void> {

@@ -22,7 +22,9 @@ const HEADERS: Record<string, { description: string; schema: { type: "string" | 
     schema: { type: "string" },
   },
   "Cache-Control": {
-    description: "`private, no-cache`: shared caches never store customer data",
+    description:
+      "`private, no-cache`: shared caches never store customer data (a customer token's answers may " +
+      "carry `private, max-age=N` when the service allows it); `no-store` on a new token",
     schema: { type: "string" },
   },
   "X-Request-Id": {
@@ -61,6 +63,7 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
     servers: [{ url: "/" }],
     tags: [
       { name: "customers", description: "Customer profiles and addresses" },
+      { name: "customer tokens", description: "Short-lived tokens that let a page or an app read one customer" },
       { name: "meta", description: "Service health and this document" },
     ],
     paths,
@@ -74,6 +77,14 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
           in: "header",
           name: "X-API-Key",
           description: "API key as `X-API-Key: cedge_...`",
+        },
+        customerToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "A customer token bound to one customer: an edge token from `POST /v1/customer-tokens`, " +
+            "or the merchant identity provider's JWT",
         },
       },
     },
@@ -117,6 +128,9 @@ function describeOperation(operation: Operation) {
     tags: operation.tags,
     security: operation.security ? operation.security.map((name) => ({ [name]: [] })) : [],
     ...(operation.params && { parameters: pathParameters(operation.params) }),
+    ...(operation.body && {
+      requestBody: { required: true, content: { "application/json": { schema: schemaFor(operation.body) } } },
+    }),
     responses: Object.fromEntries(
       Object.entries(operation.responses).map(([status, spec]) => [status, describeResponse(spec)]),
     ),

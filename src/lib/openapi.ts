@@ -23,7 +23,7 @@ export interface Operation {
   responses: Record<number, ResponseSpec>;
 }
 
-export type SecurityScheme = "apiKeyBearer" | "apiKeyHeader";
+export type SecurityScheme = "apiKeyBearer" | "apiKeyHeader" | "customerToken";
 
 export interface ResponseSpec {
   description: string;

@@ -1,13 +1,13 @@
 import { createMiddleware } from "hono/factory";
 import type { RequestIdVariables } from "hono/request-id";
 import { routePath } from "hono/route";
-import type { ApiKeyVariables } from "./api-key.ts";
+import type { CallerVariables } from "./authenticate.ts";
 
 /** Set by the read path when it waited for Frontpayment, for the log line. */
 export type UpstreamVariables = { upstreamStatus: number; upstreamMs: number };
 
 /** What the log line reads; only the request id exists on every route. */
-type AccessLogEnv = { Variables: RequestIdVariables & Partial<ApiKeyVariables & UpstreamVariables> };
+type AccessLogEnv = { Variables: RequestIdVariables & Partial<CallerVariables & UpstreamVariables> };
 
 /**
  * One structured JSON line per request, for Workers Logs (`[observability]`): request id,
@@ -33,7 +33,9 @@ export function accessLog() {
         cache: c.res.headers.get("Cache-Status"),
         upstreamStatus: c.var.upstreamStatus ?? null,
         upstreamMs: c.var.upstreamMs ?? null,
-        keyId: c.var.apiKey?.id ?? null,
+        // The key's public id (an edge token's issuing key's); never a key or a token.
+        keyId: c.var.caller?.key?.id ?? null,
+        caller: c.var.caller?.kind ?? null,
         durationMs: Date.now() - started,
       }),
     );

@@ -9,7 +9,7 @@ export const invalidCustomerUuid = () =>
   new ApiError("invalid_customer_uuid", "uuid: must be 1 to 64 letters or digits");
 
 /**
- * Percent escapes in a customer id are refused outright (docs/api.md#customers), but the router has already decoded the path, so
+ * Percent escapes in a customer id are refused outright (docs/api.md#customer-answers), but the router has already decoded the path, so
  * the raw URL is checked (`%41BC` would otherwise pass as `ABC`). Route prefixes hold no `%`.
  *
  * @example

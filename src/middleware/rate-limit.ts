@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { endTime, startTime, type TimingVariables } from "hono/timing";
 import { ApiError } from "../lib/errors.ts";
-import type { ApiKeyVariables } from "./api-key.ts";
+import type { CallerVariables } from "./authenticate.ts";
 
 /**
  * The per-key limit. wrangler.toml's `[[ratelimits]]` block must say the same (the binding
@@ -14,22 +14,19 @@ const POLICY = `"per-key";q=${RATE_LIMIT.limit};w=${RATE_LIMIT.periodSeconds}`;
 /** What `rateLimit` sets: the verdict, which rejects with 429 `rate_limited` when over. */
 export type RateLimitVariables = { rateLimit: Promise<void> };
 
-type RateLimitEnv = { Bindings: Env; Variables: ApiKeyVariables & RateLimitVariables & TimingVariables };
+type RateLimitEnv = { Bindings: Env; Variables: CallerVariables & RateLimitVariables & TimingVariables };
 
-export const rateLimited = () => {
+export const rateLimited = (who = "This API key") => {
   const period = String(RATE_LIMIT.periodSeconds);
-  return new ApiError(
-    "rate_limited",
-    `This API key is over its limit of ${RATE_LIMIT.limit} requests per ${period} s.`,
-    {
-      "Retry-After": period,
-      RateLimit: `"per-key";r=0;t=${period}`,
-    },
-  );
+  return new ApiError("rate_limited", `${who} is over its limit of ${RATE_LIMIT.limit} requests per ${period} s.`, {
+    "Retry-After": period,
+    RateLimit: `"per-key";r=0;t=${period}`,
+  });
 };
 
 /**
- * Per-API-key request limit through the `RATE_LIMITER` binding, keyed by the key's public id.
+ * Per-caller request limit through the `RATE_LIMITER` binding: an API key by its public id, a
+ * customer token by its customer (so one leaked token cannot drain its issuing key's budget).
  * Counts per Cloudflare location. The binding tells only "over or not", so the draft
  * `RateLimit` header is sent only when it is known to be true: on a refusal, with r=0.
  *
@@ -58,7 +55,8 @@ export function rateLimit() {
 async function check(c: Context<RateLimitEnv>): Promise<void> {
   c.header("RateLimit-Policy", POLICY);
   startTime(c, "ratelimit", "per-key rate limit");
-  const { success } = await c.env.RATE_LIMITER.limit({ key: c.var.apiKey.id });
+  const { caller } = c.var;
+  const { success } = await c.env.RATE_LIMITER.limit({ key: caller.rateLimitKey });
   endTime(c, "ratelimit");
-  if (!success) throw rateLimited();
+  if (!success) throw rateLimited(caller.kind === "key" ? "This API key" : "This customer");
 }

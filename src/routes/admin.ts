@@ -1,7 +1,5 @@
 import { sValidator } from "@hono/standard-validator";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
 import { type ApiKeyRecord, type CreatedKey, isExpired, type KeyView } from "../keys/key-record.ts";
@@ -9,47 +7,25 @@ import { ApiError } from "../lib/errors.ts";
 import { problemHook } from "../lib/validation.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { customerUuidParam, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
-
-/**
- * Hono's JSON validator reads a body with any other Content-Type as `{}`, which would answer
- * "name: Invalid input" to a caller whose real mistake is the header; name that mistake.
- */
-const requireJsonBody = createMiddleware<AppEnv>(async function requireJsonBody(c, next) {
-  const mediaType = c.req.header("Content-Type")?.split(";")[0]?.trim().toLowerCase();
-  if (mediaType !== "application/json") {
-    throw new ApiError("invalid_request", "The body must be JSON, sent with Content-Type: application/json.");
-  }
-  await next();
-});
+import { jsonBody } from "../middleware/json-body.ts";
 
 /** Admin API (docs/api.md#admin-api), behind ADMIN_TOKEN. Not in /openapi.json: it is not public. */
 export const adminRoutes = new Hono<AppEnv>()
   .use("/admin/*", adminAuth())
-  .post(
-    "/admin/keys",
-    requireJsonBody,
-    bodyLimit({
-      maxSize: 16 * 1024,
-      onError: () => {
-        throw new ApiError("invalid_request", "The body is larger than 16 KiB.");
-      },
-    }),
-    sValidator("json", CreateKeyBody, problemHook("invalid_request")),
-    async (c) => {
-      const body = c.req.valid("json");
-      const { key, record } = await c.var.services.keys.create({
-        name: body.name,
-        scopes: body.scopes ?? ["customers:read"],
-        allowedOrigins: body.allowedOrigins ?? null,
-        expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
-      });
-      const { id, name, scopes, allowedOrigins, createdAt, expiresAt } = record;
-      const created: CreatedKey = { id, key, name, scopes, allowedOrigins, createdAt, expiresAt };
-      return c.json(created, 201, {
-        "Cache-Control": "no-store",
-      });
-    },
-  )
+  .post("/admin/keys", jsonBody(16), sValidator("json", CreateKeyBody, problemHook("invalid_request")), async (c) => {
+    const body = c.req.valid("json");
+    const { key, record } = await c.var.services.keys.create({
+      name: body.name,
+      scopes: body.scopes ?? ["customers:read"],
+      allowedOrigins: body.allowedOrigins ?? null,
+      expiresAt: body.expiresAt ? new Date(body.expiresAt).toISOString() : null,
+    });
+    const { id, name, scopes, allowedOrigins, createdAt, expiresAt } = record;
+    const created: CreatedKey = { id, key, name, scopes, allowedOrigins, createdAt, expiresAt };
+    return c.json(created, 201, {
+      "Cache-Control": "no-store",
+    });
+  })
   .get("/admin/keys", async (c) => {
     const records = await c.var.services.keys.list();
     return c.json({ keys: records.map(keyView) }, 200, { "Cache-Control": "no-store" });

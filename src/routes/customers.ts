@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { setMetric } from "hono/timing";
 import { customerNotFound, upstreamBusy, upstreamError, upstreamTimeout } from "../customers/customer-service.ts";
@@ -6,13 +6,62 @@ import { profileEtag } from "../customers/profile-etag.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { addressesOnly } from "../customers/trim.ts";
 import { type AppEnv, notConfigured } from "../env.ts";
-import { defineRoute } from "../lib/openapi.ts";
+import { READ_SCOPES } from "../keys/key-record.ts";
+import { ApiError } from "../lib/errors.ts";
+import { defineRoute, type ResponseSpec } from "../lib/openapi.ts";
 import type { UpstreamVariables } from "../middleware/access-log.ts";
-import { apiKeyAuth, originNotAllowed, scopeMissing, unauthorizedKey } from "../middleware/api-key.ts";
+import {
+  authenticate,
+  type CallerVariables,
+  identityProviderUnavailable,
+  invalidToken,
+  keyNotAccepted,
+  originNotAllowed,
+  scopeMissing,
+  tokenScopeMissing,
+  unauthorizedKey,
+} from "../middleware/authenticate.ts";
 import { customerUuidParam, invalidCustomerUuid, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
-import { rateLimit, rateLimited } from "../middleware/rate-limit.ts";
+import { type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
 
-const readScopes = ["customers:read", "addresses:read"] as const;
+/** The answers both read routes share. */
+const readResponses = {
+  200: {
+    description: "The customer (shape depends on the caller's scopes)",
+    schema: Customer,
+    alternative: CustomerAddresses,
+    headers: ["ETag", "Cache-Status", "Cache-Control", "X-Request-Id", "Server-Timing", "RateLimit-Policy"],
+  },
+  304: {
+    description: "Not modified: the `If-None-Match` ETag still matches",
+    headers: ["ETag", "Cache-Status", "X-Request-Id"],
+  },
+  401: {
+    description: "No usable API key or customer token",
+    problems: [unauthorizedKey, invalidToken],
+    headers: ["WWW-Authenticate"],
+  },
+  404: { description: "No such customer", problems: [customerNotFound] },
+  429: {
+    description: "Over the caller's rate limit (per key, or per customer for tokens)",
+    problems: [rateLimited],
+    headers: ["Retry-After", "RateLimit"],
+  },
+  502: {
+    description:
+      "Frontpayment failed, or its request limit is reached (then with Retry-After), and no stale copy " +
+      "exists; or the identity provider's keys cannot be read",
+    problems: [upstreamError, upstreamBusy, identityProviderUnavailable],
+    headers: ["Retry-After"],
+  },
+  503: {
+    description: "A secret or setting is missing or invalid",
+    problems: [() => notConfigured(["FRONTPAYMENT_TOKEN is not set"])],
+  },
+  504: { description: "Frontpayment timed out and no stale copy exists", problems: [upstreamTimeout] },
+} satisfies Record<number, ResponseSpec>;
+
+export const otherCustomer = () => new ApiError("forbidden", "This customer token is for another customer.");
 
 export const getCustomer = defineRoute({
   method: "get",
@@ -21,45 +70,40 @@ export const getCustomer = defineRoute({
   summary: "Get a customer's profile and addresses",
   description:
     "Served from the edge cache when a usable copy exists, else fetched from Frontpayment. " +
-    "A key with `customers:read` gets the whole trimmed profile; one with only `addresses:read` " +
-    "gets `uuid`, `name` and `addresses`. Revalidate with `If-None-Match`.",
+    "A caller with `customers:read` gets the whole trimmed profile; one with only `addresses:read` " +
+    "gets `uuid`, `name` and `addresses`. A customer token reads only its own customer. " +
+    "Revalidate with `If-None-Match`.",
   tags: ["customers"],
-  security: ["apiKeyBearer", "apiKeyHeader"],
+  security: ["apiKeyBearer", "apiKeyHeader", "customerToken"],
   params: CustomerUuidParam,
   responses: {
-    200: {
-      description: "The customer (shape depends on the key's scopes)",
-      schema: Customer,
-      alternative: CustomerAddresses,
-      headers: ["ETag", "Cache-Status", "Cache-Control", "X-Request-Id", "Server-Timing", "RateLimit-Policy"],
-    },
-    304: {
-      description: "Not modified: the `If-None-Match` ETag still matches",
-      headers: ["ETag", "Cache-Status", "X-Request-Id"],
-    },
+    ...readResponses,
     400: { description: "Invalid customer UUID", problems: [invalidCustomerUuid] },
-    401: { description: "No usable API key", problems: [unauthorizedKey], headers: ["WWW-Authenticate"] },
     403: {
-      description: "Scope missing or origin not allowed",
-      problems: [() => scopeMissing(readScopes), originNotAllowed],
+      description: "Scope missing, origin not allowed, or a customer token for another customer",
+      problems: [() => scopeMissing(READ_SCOPES), originNotAllowed, otherCustomer],
     },
-    404: { description: "No such customer", problems: [customerNotFound] },
-    429: {
-      description: "Over the key's rate limit",
-      problems: [rateLimited],
-      headers: ["Retry-After", "RateLimit"],
+  },
+});
+
+export const getMe = defineRoute({
+  method: "get",
+  path: "/v1/me",
+  operationId: "getMe",
+  summary: "Get the customer token's own profile and addresses",
+  description:
+    "For public clients (checkout pages, mobile apps) holding a customer token: an edge token from " +
+    "`POST /v1/customer-tokens`, or the merchant identity provider's token. The same answers, " +
+    "headers and caching as `GET /v1/customers/{uuid}`; the view follows the token's scopes. " +
+    "An API key is refused here (403).",
+  tags: ["customers"],
+  security: ["customerToken"],
+  responses: {
+    ...readResponses,
+    403: {
+      description: "An API key was sent, or the token's scopes do not allow reading, or its key's origin list",
+      problems: [keyNotAccepted, () => tokenScopeMissing(READ_SCOPES), originNotAllowed],
     },
-    502: {
-      description:
-        "Frontpayment failed, or its request limit is reached (then with Retry-After), and no stale copy exists",
-      problems: [upstreamError, upstreamBusy],
-      headers: ["Retry-After"],
-    },
-    503: {
-      description: "A secret or setting is missing or invalid",
-      problems: [() => notConfigured(["FRONTPAYMENT_TOKEN is not set"])],
-    },
-    504: { description: "Frontpayment timed out and no stale copy exists", problems: [upstreamTimeout] },
   },
 });
 
@@ -74,42 +118,69 @@ const RETAINED_ON_304 = [
   "access-control-expose-headers",
 ];
 
-export const customerRoutes = new Hono<AppEnv & { Variables: Partial<UpstreamVariables> }>()
+type ReadEnv = AppEnv & { Variables: CallerVariables & RateLimitVariables & Partial<UpstreamVariables> };
+
+/** Answers one customer to the authenticated caller, in the view its scopes allow. */
+async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
+  const { caller, services } = c.var;
+  const lookup = await services.customers.get(uuid, {
+    gate: c.var.rateLimit,
+    waitUntil: (work) => c.executionCtx.waitUntil(work),
+    observe: ({ status, durationMs }) => {
+      if (status !== undefined) c.set("upstreamStatus", status);
+      c.set("upstreamMs", durationMs);
+      setMetric(c, "upstream", durationMs, "Frontpayment");
+    },
+  });
+  setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
+  const maxAge = services.settings.clientMaxAgeSeconds;
+  const headers = {
+    "Content-Type": "application/json; charset=utf-8",
+    // A phone's own HTTP cache may keep a token holder's answer; a key's is always revalidated.
+    "Cache-Control": caller.kind === "token" && maxAge > 0 ? `private, max-age=${maxAge}` : "private, no-cache",
+    "Cache-Status": lookup.cacheStatus,
+  };
+  // With the ETag set here (computed once per cached profile), hono/etag only compares it.
+  if (caller.scopes.includes("customers:read")) {
+    const etag = await profileEtag(lookup.customer, "customer");
+    return c.json(lookup.customer, 200, { ...headers, ETag: etag });
+  }
+  const etag = await profileEtag(lookup.customer, "addresses");
+  return c.json(addressesOnly(lookup.customer), 200, { ...headers, ETag: etag });
+}
+
+const readers = { scopes: READ_SCOPES, keys: true, tokens: true };
+
+export const customerRoutes = new Hono<ReadEnv>()
   .get(
     getCustomer.honoPath,
-    apiKeyAuth(readScopes),
+    authenticate(readers),
     rateLimit(),
     rejectEscapedUuid,
     customerUuidParam,
     etag({ retainedHeaders: RETAINED_ON_304 }),
-    async (c) => {
+    (c) => {
       const { uuid } = c.req.valid("param");
-      const lookup = await c.var.services.customers.get(uuid, {
-        gate: c.var.rateLimit,
-        waitUntil: (work) => c.executionCtx.waitUntil(work),
-        observe: ({ status, durationMs }) => {
-          if (status !== undefined) c.set("upstreamStatus", status);
-          c.set("upstreamMs", durationMs);
-          setMetric(c, "upstream", durationMs, "Frontpayment");
-        },
-      });
-      setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
-      const headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "Cache-Control": "private, no-cache",
-        "Cache-Status": lookup.cacheStatus,
-      };
-      // With the ETag set here (computed once per cached profile), hono/etag only compares it.
-      if (c.var.apiKey.scopes.includes("customers:read")) {
-        const etag = await profileEtag(lookup.customer, "customer");
-        return c.json(lookup.customer, 200, { ...headers, ETag: etag });
-      }
-      const etag = await profileEtag(lookup.customer, "addresses");
-      return c.json(addressesOnly(lookup.customer), 200, { ...headers, ETag: etag });
+      const { caller } = c.var;
+      // Before any cache read or upstream call: a token reads its own customer only.
+      if (caller.kind === "token" && caller.customerUuid !== uuid) throw otherCustomer();
+      return answerCustomer(c, uuid);
+    },
+  )
+  .get(
+    getMe.honoPath,
+    authenticate({ ...readers, keys: false }),
+    rateLimit(),
+    etag({ retainedHeaders: RETAINED_ON_304 }),
+    (c) => {
+      const { caller } = c.var;
+      // authenticate() with `keys: false` lets only customer tokens through.
+      if (caller.kind !== "token") throw keyNotAccepted();
+      return answerCustomer(c, caller.customerUuid);
     },
   )
   // An empty id or one with slashes is still a (bad) customer id, not an unknown route.
-  .get("/v1/customers/*", apiKeyAuth(readScopes), rateLimit(), async (c) => {
+  .get("/v1/customers/*", authenticate(readers), rateLimit(), async (c) => {
     // Over the limit is answered first, as on the route above.
     await c.var.rateLimit;
     throw invalidCustomerUuid();

@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app.ts";
 import { newCustomerMemory } from "../../src/customers/customer-cache.ts";
+import type { SettingsSource } from "../../src/env.ts";
 import { TEST_ADMIN_TOKEN } from "../support/constants.ts";
 
 export const ORIGIN = "https://edge.test";
@@ -19,7 +20,7 @@ export const answers: { url: string; status: number; headers: [string, string][]
 
 export interface CallOptions extends RequestInit {
   /** Vars (or bindings) to override for this call only, e.g. `{ CACHE_TTL_SECONDS: "1" }`. */
-  vars?: { [K in keyof Env]?: Env[K] | undefined };
+  vars?: { [K in keyof SettingsSource]?: SettingsSource[K] | undefined };
   /** Wait for `waitUntil` work (background revalidation, KV writes) before returning. */
   settle?: boolean;
   /** Another app than the suite's, e.g. `createApp({ clock })` with a clock the test moves. */

@@ -1,14 +1,16 @@
 import { afterAll, expect, vi } from "vitest";
-import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN } from "../support/constants.ts";
+import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN, TEST_TOKEN_SIGNING_SECRET } from "../support/constants.ts";
 import { PERSONAL_NUMBERS } from "../support/seed-customers.ts";
 import { answers } from "./app.ts";
+import { createdTokens } from "./customer-tokens.ts";
 import { TEST_PERSONAL_NUMBER } from "./emulator.ts";
 import { createdKeys } from "./keys.ts";
 
 /**
  * Registered for every test file (vitest `setupFiles`): after the file's tests, every answer
  * they produced and every line the Worker logged is searched for the secrets and personal data
- * that must never leave it. The one answer allowed to hold a key is the one that created it.
+ * that must never leave it. The one answer allowed to hold a key or a customer token is the
+ * one that created it.
  */
 export const logLines: string[] = [];
 for (const method of ["log", "info", "warn", "error", "debug"] as const) {
@@ -28,16 +30,17 @@ export interface RecordedAnswer {
 
 /**
  * Every place a secret shows up in `answers` or `lines`. A key may appear in exactly one
- * answer: the 201 of POST /admin/keys whose `key` field it is.
+ * answer: the 201 of POST /admin/keys whose `key` field it is; a customer token likewise in
+ * the 201 of POST /v1/customer-tokens whose `token` field it is.
  */
 export function findLeaks(answers: RecordedAnswer[], lines: string[], secrets: string[]): string[] {
   const leaks: string[] = [];
   for (const answer of answers) {
     const text = `${answer.headers.map(([name, value]) => `${name}: ${value}`).join("\n")}\n${answer.body}`;
-    const createdKey = answer.url === "/admin/keys" && answer.status === 201 ? keyField(answer.body) : undefined;
+    const created = answer.status === 201 ? createdSecret(answer) : undefined;
     for (const secret of secrets) {
       if (!text.includes(secret)) continue;
-      const onlyAsItsOwnKey = secret === createdKey && text.split(secret).length === 2;
+      const onlyAsItsOwnKey = secret === created && text.split(secret).length === 2;
       if (!onlyAsItsOwnKey) leaks.push(`${answer.url} (${answer.status}) contains a secret`);
     }
   }
@@ -48,10 +51,13 @@ export function findLeaks(answers: RecordedAnswer[], lines: string[], secrets: s
   return leaks;
 }
 
-function keyField(body: string): string | undefined {
+/** The secret a creating answer hands out: a new key's `key`, a new token's `token`. */
+function createdSecret(answer: RecordedAnswer): string | undefined {
+  const field = { "/admin/keys": "key", "/v1/customer-tokens": "token" }[answer.url];
+  if (!field) return undefined;
   try {
-    const key = (JSON.parse(body) as { key?: unknown }).key;
-    return typeof key === "string" ? key : undefined;
+    const value = (JSON.parse(answer.body) as Record<string, unknown>)[field];
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }
@@ -63,7 +69,9 @@ afterAll(() => {
     TEST_ADMIN_TOKEN,
     TEST_PERSONAL_NUMBER,
     ...PERSONAL_NUMBERS,
+    TEST_TOKEN_SIGNING_SECRET,
     ...createdKeys.map(({ key }) => key),
+    ...createdTokens,
   ];
   expect(findLeaks(answers, logLines, secrets)).toEqual([]);
 });

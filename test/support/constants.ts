@@ -1,3 +1,5 @@
 /** Throwaway secrets for tests only; the leak scan looks for them in every answer. */
 export const TEST_FRONTPAYMENT_TOKEN = "test-frontpayment-token-5f2a9c";
 export const TEST_ADMIN_TOKEN = "test-admin-token-81d4e7";
+/** At least 32 bytes, as the Worker requires of a real one. */
+export const TEST_TOKEN_SIGNING_SECRET = "test-token-signing-secret-7c1e0b94a2d85f36";

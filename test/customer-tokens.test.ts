@@ -1,0 +1,312 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app.ts";
+import { manualClock } from "../src/lib/clock.ts";
+import { call, json, withKey } from "./helpers/app.ts";
+import { expectProblem } from "./helpers/auth-matrix.ts";
+import { issueToken, requestToken, withToken } from "./helpers/customer-tokens.ts";
+import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
+import { createKey, revokeKey } from "./helpers/keys.ts";
+import { headerOf, payloadOf, withPayload } from "./helpers/tokens.ts";
+
+const issuerKey = () => createKey({ name: "storefront server", scopes: ["tokens:issue"] });
+
+async function customer(): Promise<string> {
+  const uuid = uniqueUuid("TK");
+  await putCustomer(uuid);
+  return uuid;
+}
+
+describe("POST /v1/customer-tokens", () => {
+  it("issues an HS256 token bound to the customer, shown once, with no upstream call", async () => {
+    const { id, key } = await issuerKey();
+    const uuid = await customer();
+    const before = Date.now();
+    const response = await requestToken(key, { customerUuid: uuid, scopes: ["customers:read"], ttlSeconds: 600 });
+    expect(response.status).toBe(201);
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    const body = await json(response);
+    expect(Object.keys(body).sort()).toEqual(["customerUuid", "expiresAt", "scopes", "token", "tokenType"]);
+    expect(body).toMatchObject({ tokenType: "Bearer", customerUuid: uuid, scopes: ["customers:read"] });
+    const token = body.token as string;
+    expect(headerOf(token)).toMatchObject({ alg: "HS256", kid: expect.any(String) });
+    const claims = payloadOf(token);
+    expect(claims).toMatchObject({ sub: uuid, scope: "customers:read", azp: id, jti: expect.any(String) });
+    expect(claims.exp).toBe((claims.iat as number) + 600);
+    expect(Date.parse(body.expiresAt as string)).toBe((claims.exp as number) * 1000);
+    expect((claims.iat as number) * 1000).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(await upstreamRequests(uuid)).toBe(0);
+    expect(await env.CACHE.get(`customer:v1:${uuid}`)).toBeNull();
+  });
+
+  it("defaults to the addresses:read scope for 900 seconds", async () => {
+    const { key } = await issuerKey();
+    const body = await issueToken(key, { customerUuid: "CSRT1" });
+    expect(body.scopes).toEqual(["addresses:read"]);
+    const claims = payloadOf(body.token);
+    expect((claims.exp as number) - (claims.iat as number)).toBe(900);
+  });
+
+  it.each([
+    [{ customerUuid: "bad-uuid" }, /^customerUuid: /],
+    [{}, /^customerUuid: is required$/],
+    [{ customerUuid: "C1", scopes: [] }, /^scopes: /],
+    [{ customerUuid: "C1", scopes: ["tokens:issue"] }, /^scopes\.0: must be one of customers:read, addresses:read$/],
+    [{ customerUuid: "C1", scopes: ["addresses:read", "addresses:read"] }, /^scopes: must not repeat/],
+    [{ customerUuid: "C1", ttlSeconds: 59 }, /^ttlSeconds: must be at least 60$/],
+    [{ customerUuid: "C1", ttlSeconds: 3601 }, /^ttlSeconds: must be at most 3600$/],
+    [{ customerUuid: "C1", ttlSeconds: 90.5 }, /^ttlSeconds: must be a whole number$/],
+    [{ customerUuid: "C1", prefetch: "yes" }, /^prefetch: must be true or false$/],
+    [{ customerUuid: "C1", admin: true }, /^unknown field "admin"$/],
+  ])("refuses %j with 400 invalid_request naming the field", async (body, detail) => {
+    const { key } = await issuerKey();
+    const response = await requestToken(key, body);
+    const problem = await expectProblem(response, 400, "invalid_request");
+    expect(problem.detail).toMatch(detail);
+  });
+
+  it("refuses a body that is not JSON", async () => {
+    const { key } = await issuerKey();
+    const response = await requestToken(key, "customerUuid=C1", { headers: { "Content-Type": "text/plain" } });
+    await expectProblem(response, 400, "invalid_request");
+  });
+
+  it("needs a usable API key (401) holding tokens:issue (403)", async () => {
+    const reader = await createKey({ scopes: ["customers:read"] });
+    await expectProblem(await requestToken("cedge_nonsense", { customerUuid: "C1" }), 401, "unauthorized");
+    await expectProblem(await requestToken(reader.key, { customerUuid: "C1" }), 403, "forbidden");
+  });
+
+  it("refuses a customer token as the credential (401)", async () => {
+    const { key } = await issuerKey();
+    const { token } = await issueToken(key, { customerUuid: "C1" });
+    const response = await requestToken(token, { customerUuid: "C2" });
+    await expectProblem(response, 401, "unauthorized");
+  });
+
+  it("refuses a browser: any Origin header is 403, for a key that allows that origin too", async () => {
+    const { key } = await createKey({ scopes: ["tokens:issue"], allowedOrigins: ["https://shop.example"] });
+    const response = await requestToken(key, { customerUuid: "C1" }, { headers: { Origin: "https://shop.example" } });
+    await expectProblem(response, 403, "forbidden");
+  });
+
+  it.each([
+    ["missing", undefined],
+    ["shorter than 32 bytes", "too-short-secret"],
+  ])("answers 503 not_configured when TOKEN_SIGNING_SECRET is %s", async (_, secret) => {
+    const { key } = await issuerKey();
+    const response = await requestToken(key, { customerUuid: "C1" }, { vars: { TOKEN_SIGNING_SECRET: secret } });
+    const problem = await expectProblem(response, 503, "not_configured");
+    expect(problem.detail).toContain("TOKEN_SIGNING_SECRET");
+    if (secret) expect(problem.detail).not.toContain(secret);
+  });
+
+  it("leaves API-key reads alone when TOKEN_SIGNING_SECRET is missing", async () => {
+    const { key } = await createKey();
+    const uuid = await customer();
+    const response = await call(`/v1/customers/${uuid}`, {
+      ...withKey(key),
+      vars: { TOKEN_SIGNING_SECRET: undefined },
+    });
+    expect(response.status).toBe(200);
+  });
+});
+
+describe("GET /v1/me with an edge token", () => {
+  it("answers the token's customer with the same headers as a key's read", async () => {
+    const { key } = await issuerKey();
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid, scopes: ["customers:read"] });
+    const response = await call("/v1/me", withToken(token));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+    expect(response.headers.get("Cache-Control")).toBe("private, no-cache");
+    expect(response.headers.get("Cache-Status")).toBe("customer-edge; fwd=miss; stored");
+    expect(response.headers.get("ETag")).toMatch(/^"[0-9a-f]{40}"$/);
+    const body = await json(response);
+    expect(body.uuid).toBe(uuid);
+    expect(body).toHaveProperty("email");
+
+    const again = await call("/v1/me", withToken(token, { "If-None-Match": response.headers.get("ETag")! }));
+    expect(again.status).toBe(304);
+    expect(again.headers.get("Cache-Status")).toMatch(/^customer-edge; hit; ttl=\d+$/);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("follows the token's scopes: addresses:read sees uuid, name and addresses only", async () => {
+    const { key } = await issuerKey();
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid });
+    const body = await json(await call("/v1/me", withToken(token)));
+    expect(Object.keys(body).sort()).toEqual(["addresses", "name", "uuid"]);
+  });
+
+  it("refuses an API key (403) and no credential (401)", async () => {
+    const { key } = await createKey({ scopes: ["customers:read"] });
+    await expectProblem(await call("/v1/me", withKey(key)), 403, "forbidden");
+    const none = await call("/v1/me");
+    await expectProblem(none, 401, "unauthorized");
+    expect(none.headers.get("WWW-Authenticate")).toBe("Bearer");
+  });
+
+  it("refuses a tampered, a re-signed and a mangled token with 401 invalid_token", async () => {
+    const { key } = await issuerKey();
+    const { token } = await issueToken(key, { customerUuid: "C1" });
+    const claims = payloadOf(token);
+    for (const bad of [
+      withPayload(token, { ...claims, sub: "C2" }),
+      withPayload(token, { ...claims, scope: "customers:read" }),
+      `${token.slice(0, -2)}AA`,
+      `${token}.extra`,
+    ]) {
+      const response = await call("/v1/me", withToken(bad));
+      await expectProblem(response, 401, "unauthorized");
+      expect(response.headers.get("WWW-Authenticate")).toBe('Bearer error="invalid_token"');
+    }
+  });
+
+  it("never takes a token from the query string or a cookie", async () => {
+    const { key } = await issuerKey();
+    const { token } = await issueToken(key, { customerUuid: "C1" });
+    await expectProblem(await call(`/v1/me?access_token=${token}`), 401, "unauthorized");
+    await expectProblem(await call(`/v1/me?token=${token}`), 401, "unauthorized");
+    await expectProblem(await call("/v1/me", { headers: { Cookie: `token=${token}` } }), 401, "unauthorized");
+  });
+
+  it("ends the tokens of a revoked issuing key at once", async () => {
+    const { id, key } = await issuerKey();
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid });
+    expect((await call("/v1/me", withToken(token))).status).toBe(200);
+    expect((await revokeKey(id)).status).toBe(204);
+    await expectProblem(await call("/v1/me", withToken(token)), 401, "unauthorized");
+  });
+
+  it("ends the tokens of an issuing key once it expires", async () => {
+    const clock = manualClock();
+    const app = createApp({ clock });
+    const expiresAt = new Date(clock.now() + 60_000).toISOString();
+    const { key } = await createKey({ scopes: ["tokens:issue"], expiresAt });
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid }, { app });
+    expect((await call("/v1/me", { ...withToken(token), app })).status).toBe(200);
+    clock.advance(120_000);
+    await expectProblem(await call("/v1/me", { ...withToken(token), app }), 401, "unauthorized");
+  });
+
+  it("applies the issuing key's allowedOrigins to its tokens", async () => {
+    const { key } = await createKey({ scopes: ["tokens:issue"], allowedOrigins: ["https://shop.example"] });
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid });
+    const listed = await call("/v1/me", withToken(token, { Origin: "https://shop.example" }));
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");
+    const other = await call("/v1/me", withToken(token, { Origin: "https://evil.example" }));
+    await expectProblem(other, 403, "forbidden");
+    expect(other.headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
+  it("verifies tokens signed with TOKEN_SIGNING_SECRET_PREVIOUS, and no others, after a rotation", async () => {
+    const { key } = await issuerKey();
+    const uuid = await customer();
+    const oldSecret = "old-signing-secret-0123456789abcdef-0123";
+    const newSecret = "new-signing-secret-0123456789abcdef-4567";
+    const { token } = await issueToken(key, { customerUuid: uuid }, { vars: { TOKEN_SIGNING_SECRET: oldSecret } });
+    const rotated = { TOKEN_SIGNING_SECRET: newSecret, TOKEN_SIGNING_SECRET_PREVIOUS: oldSecret };
+    expect((await call("/v1/me", { ...withToken(token), vars: rotated })).status).toBe(200);
+    const done = { TOKEN_SIGNING_SECRET: newSecret };
+    await expectProblem(await call("/v1/me", { ...withToken(token), vars: done }), 401, "unauthorized");
+    // The suite's own secret never signed it either.
+    await expectProblem(await call("/v1/me", withToken(token)), 401, "unauthorized");
+  });
+
+  it("answers with private, max-age=N when CLIENT_MAX_AGE_SECONDS is set, API keys still no-cache", async () => {
+    const { key } = await issuerKey();
+    const reader = await createKey({ scopes: ["customers:read"] });
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid });
+    const vars = { CLIENT_MAX_AGE_SECONDS: "120" };
+    const tokenAnswer = await call("/v1/me", { ...withToken(token), vars });
+    expect(tokenAnswer.headers.get("Cache-Control")).toBe("private, max-age=120");
+    const byPath = await call(`/v1/customers/${uuid}`, { ...withToken(token), vars });
+    expect(byPath.headers.get("Cache-Control")).toBe("private, max-age=120");
+    const keyAnswer = await call(`/v1/customers/${uuid}`, { ...withKey(reader.key), vars });
+    expect(keyAnswer.headers.get("Cache-Control")).toBe("private, no-cache");
+  });
+});
+
+describe("GET /v1/customers/{uuid} with a customer token", () => {
+  it("reads the token's own customer", async () => {
+    const { key } = await issuerKey();
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid, scopes: ["customers:read"] });
+    const response = await call(`/v1/customers/${uuid}`, withToken(token));
+    expect(response.status).toBe(200);
+    expect((await json(response)).uuid).toBe(uuid);
+  });
+
+  it("refuses any other customer with 403, before any cache read or upstream call", async () => {
+    const { key } = await issuerKey();
+    const own = await customer();
+    const other = await customer();
+    const { token } = await issueToken(key, { customerUuid: own, scopes: ["customers:read"] });
+    const response = await call(`/v1/customers/${other}`, withToken(token));
+    const problem = await expectProblem(response, 403, "forbidden");
+    expect(problem.detail).toBe("This customer token is for another customer.");
+    expect(response.headers.get("Cache-Status")).toBeNull();
+    expect(await upstreamRequests(other)).toBe(0);
+    expect(await env.CACHE.get(`customer:v1:${other}`)).toBeNull();
+  });
+});
+
+describe("prefetch", () => {
+  it("warms the cache in the background so the page's first /v1/me is a hit, with one upstream call", async () => {
+    const { key } = await issuerKey();
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid, prefetch: true });
+    expect(await upstreamRequests(uuid)).toBe(1);
+    const first = await call("/v1/me", withToken(token));
+    expect(first.status).toBe(200);
+    expect(first.headers.get("Cache-Status")).toMatch(/^customer-edge; hit; ttl=\d+$/);
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+
+  it("does not delay the 201 for a slow Frontpayment", async () => {
+    const { key } = await issuerKey();
+    const uuid = uniqueUuid("TK");
+    await putCustomer(uuid, { behaviour: { mode: "slow", delayMs: 1_000 } });
+    const started = Date.now();
+    const response = await requestToken(key, { customerUuid: uuid, prefetch: true }, { settle: false });
+    expect(response.status).toBe(201);
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
+  it("makes no upstream call when a fresh copy is already cached", async () => {
+    const { key } = await issuerKey();
+    const reader = await createKey();
+    const uuid = await customer();
+    await call(`/v1/customers/${uuid}`, withKey(reader.key));
+    await issueToken(key, { customerUuid: uuid, prefetch: true });
+    expect(await upstreamRequests(uuid)).toBe(1);
+  });
+});
+
+describe("per-customer rate limit", () => {
+  it("counts a customer's token requests apart from the issuing key's own", async () => {
+    const { key } = await createKey({ scopes: ["tokens:issue", "customers:read"] });
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid });
+    let refusal: Response | undefined;
+    for (let sent = 0; sent < 300 && !refusal; sent++) {
+      const response = await call("/v1/me", withToken(token));
+      if (response.status === 429) refusal = response;
+      else expect(response.status).toBe(200);
+    }
+    expect(refusal).toBeDefined();
+    const problem = await expectProblem(refusal!, 429, "rate_limited");
+    expect(problem.detail).toMatch(/^This customer is over its limit/);
+    expect(refusal!.headers.get("Retry-After")).toBe("60");
+    // The key that issued the token still has its own budget.
+    expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(200);
+  });
+});

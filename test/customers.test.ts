@@ -10,6 +10,7 @@ import {
   upstreamRequests,
 } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
+import { logLines } from "./helpers/leak-scan.ts";
 import { SEEDED } from "./support/seed-customers.ts";
 
 const fullKey = () => createKey({ name: "customers test", scopes: ["customers:read"] });
@@ -254,20 +255,12 @@ describe("GET /v1/customers/{uuid}: when Frontpayment fails and nothing is cache
 
   it("logs a distinct, alertable line when Frontpayment rejects the token", async () => {
     const { key } = await fullKey();
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => {
-      logged.push(args.map(String).join(" "));
-      original(...args);
-    };
-    try {
-      await call(`/v1/customers/${uniqueUuid()}`, {
-        ...withKey(key),
-        vars: { FRONTPAYMENT_TOKEN: "not-the-right-token" },
-      });
-    } finally {
-      console.error = original;
-    }
+    const from = logLines.length;
+    await call(`/v1/customers/${uniqueUuid()}`, {
+      ...withKey(key),
+      vars: { FRONTPAYMENT_TOKEN: "not-the-right-token" },
+    });
+    const logged = logLines.slice(from);
     expect(logged.some((line) => line.includes('"alert":"frontpayment_token_rejected"'))).toBe(true);
     expect(logged.join("\n")).not.toContain("not-the-right-token");
   });

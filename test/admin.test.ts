@@ -23,7 +23,7 @@ async function created(body: Record<string, unknown>): Promise<{ response: Respo
 }
 
 describe("POST /admin/keys", () => {
-  it("answers 201 with exactly the fields of SPEC §2", async () => {
+  it("answers 201 with exactly the documented fields of a new key", async () => {
     const { response, key } = await created({ name: "shape" });
     expect(response.status).toBe(201);
     expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);

@@ -1,4 +1,4 @@
-/** A small client for the Admin API of SPEC §2, used by the dev server and the keys CLI. */
+/** A small client for the Admin API (docs/api.md#admin-api), used by the dev server and the keys CLI. */
 import type { CreatedKey, KeyView as KeyRecord } from "../../src/keys/key-record.ts";
 import { isLoopbackUrl } from "./dev-defaults.ts";
 

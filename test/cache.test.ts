@@ -146,9 +146,7 @@ describe("stale copies", () => {
   });
 
   it("counts the stale window from the end of freshness, not from the fetch", async () => {
-    const { key } = await createKey();
-    const uuid = uniqueUuid();
-    await putCustomer(uuid);
+    const { key, uuid } = await setup();
     await seedCache(uuid, 8);
     const vars = { CACHE_TTL_SECONDS: "5", CACHE_STALE_SECONDS: "5" };
     const response = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
@@ -156,9 +154,7 @@ describe("stale copies", () => {
   });
 
   it("honours short TTLs set through the vars", async () => {
-    const { key } = await createKey();
-    const uuid = uniqueUuid();
-    await putCustomer(uuid);
+    const { key, uuid } = await setup();
     await seedCache(uuid, 2);
     const vars = { CACHE_TTL_SECONDS: "1", CACHE_STALE_SECONDS: "5" };
     const stale = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });

@@ -104,7 +104,8 @@ async function keys(baseUrl: string, ...args: string[]): Promise<{ code: number;
   const { ADMIN_TOKEN: _token, CUSTOMER_EDGE_URL: _url, ...env } = process.env;
   const command = ["run", "--silent", "keys", "--", "--url", baseUrl, ...args];
   try {
-    const { stdout, stderr } = await run("npm", command, { env, timeout: 30_000 });
+    // The cast: the Worker's generated types claim process.env always has ADMIN_TOKEN.
+    const { stdout, stderr } = await run("npm", command, { env: env as NodeJS.ProcessEnv, timeout: 30_000 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout = "", stderr = "" } = error as { code?: unknown; stdout?: string; stderr?: string };

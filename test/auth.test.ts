@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
+import { call, json, withKey } from "./helpers/app.ts";
 import {
   countingKv,
   describeAdminAuth,
@@ -10,7 +10,7 @@ import {
   type PreparedRequest,
 } from "./helpers/auth-matrix.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
-import { createKey, revokeKey } from "./helpers/keys.ts";
+import { createKey, listKeys, revokeKey } from "./helpers/keys.ts";
 
 /** A new customer in the emulator, and the request that reads it. */
 async function customerRequest(): Promise<PreparedRequest & { uuid: string }> {
@@ -30,11 +30,6 @@ describeApiKeyAuth({
   prepare: customerRequest,
 });
 
-async function listKeys(): Promise<{ id: string; name: string; status: string }[]> {
-  const response = await call("/admin/keys", { headers: adminHeaders() });
-  return (await json<{ keys: { id: string; name: string; status: string }[] }>(response)).keys;
-}
-
 describeAdminAuth([
   {
     name: "POST /admin/keys",
@@ -44,7 +39,7 @@ describeAdminAuth([
       return {
         path: "/admin/keys",
         init: { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) },
-        assertUntouched: async () => expect((await listKeys()).filter((key) => key.name === name)).toEqual([]),
+        assertUntouched: async () => expect((await listKeys()).keys.filter((key) => key.name === name)).toEqual([]),
       };
     },
   },
@@ -61,7 +56,8 @@ describeAdminAuth([
       return {
         path: `/admin/keys/${id}`,
         init: { method: "DELETE" },
-        assertUntouched: async () => expect((await listKeys()).find((key) => key.id === id)?.status).toBe("active"),
+        assertUntouched: async () =>
+          expect((await listKeys()).keys.find((key) => key.id === id)?.status).toBe("active"),
       };
     },
   },

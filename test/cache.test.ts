@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { adminHeaders, call, json, ORIGIN, withKey } from "./helpers/app.ts";
-import { cachedCustomer, customerCache, seedCache } from "./helpers/cache.ts";
+import { call, json, ORIGIN, withKey } from "./helpers/app.ts";
+import { cachedCustomer, customerCache, purgeCustomer, seedCache } from "./helpers/cache.ts";
 import {
   type Behaviour,
   putCustomer,
@@ -146,9 +146,7 @@ describe("stale copies", () => {
   });
 
   it("counts the stale window from the end of freshness, not from the fetch", async () => {
-    const { key } = await createKey();
-    const uuid = uniqueUuid();
-    await putCustomer(uuid);
+    const { key, uuid } = await setup();
     await seedCache(uuid, 8);
     const vars = { CACHE_TTL_SECONDS: "5", CACHE_STALE_SECONDS: "5" };
     const response = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
@@ -156,9 +154,7 @@ describe("stale copies", () => {
   });
 
   it("honours short TTLs set through the vars", async () => {
-    const { key } = await createKey();
-    const uuid = uniqueUuid();
-    await putCustomer(uuid);
+    const { key, uuid } = await setup();
     await seedCache(uuid, 2);
     const vars = { CACHE_TTL_SECONDS: "1", CACHE_STALE_SECONDS: "5" };
     const stale = await call(`/v1/customers/${uuid}`, { ...withKey(key), vars });
@@ -314,10 +310,25 @@ describe("purge", () => {
     const { uuid, get } = await setup();
     await get();
     expect((await get()).headers.get("Cache-Status")).toMatch(HIT);
-    const purge = await call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() });
-    expect(purge.status).toBe(204);
+    expect(await upstreamRequests(uuid)).toBe(1);
+    expect((await purgeCustomer(uuid)).status).toBe(204);
     expect(await env.CACHE.get(`customer:v1:${uuid}`)).toBeNull();
-    expect((await get()).headers.get("Cache-Status")).toBe(MISS);
+    const next = await get();
+    expect(next.status).toBe(200);
+    expect(next.headers.get("Cache-Status")).toBe(MISS);
+    expect(await upstreamRequests(uuid)).toBe(2);
+  });
+
+  it("forgets a remembered 'not found' too", async () => {
+    const { key } = await createKey();
+    const uuid = uniqueUuid("GONE");
+    const read = () => call(`/v1/customers/${uuid}`, withKey(key));
+    expect((await json(await read())).code).toBe("customer_not_found");
+    await putCustomer(uuid);
+    expect((await json(await read())).code).toBe("customer_not_found");
+    expect(await upstreamRequests(uuid)).toBe(1);
+    expect((await purgeCustomer(uuid)).status).toBe(204);
+    expect((await read()).status).toBe(200);
     expect(await upstreamRequests(uuid)).toBe(2);
   });
 });

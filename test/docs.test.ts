@@ -103,7 +103,7 @@ describe("GET /docs", () => {
     for (const url of urls) {
       const response = await ASSETS.fetch(new URL(url, ORIGIN));
       const body = await response.arrayBuffer();
-      // public/docs/vendor/ is filled by `npm run build:docs` (the `pretest` script).
+      // public/docs/vendor/ is filled by `npm run build:docs`, which test/support/global-setup.ts runs.
       expect(response.status, `${url} (if missing: npm run build:docs)`).toBe(200);
       expect(body.byteLength, url).toBeGreaterThan(0);
       const extension = url.slice(url.lastIndexOf(".") + 1);

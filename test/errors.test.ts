@@ -6,8 +6,8 @@ import { call, json, withKey } from "./helpers/app.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
 
-/** SPEC §4's table, copied by hand: the contract the code must keep. */
-const SPEC_ERRORS: [number, string][] = [
+/** The table of docs/api.md#errors, copied by hand: the contract the code must keep. */
+const DOCUMENTED_ERRORS: [number, string][] = [
   [400, "invalid_customer_uuid"],
   [400, "invalid_request"],
   [401, "unauthorized"],
@@ -23,12 +23,14 @@ const SPEC_ERRORS: [number, string][] = [
 ];
 
 describe("the error table", () => {
-  it.each(SPEC_ERRORS)("maps %i to %s as SPEC §4 says", (status, code) => {
+  it.each(DOCUMENTED_ERRORS)("maps %i to %s as documented", (status, code) => {
     expect(ERRORS[code as keyof typeof ERRORS]?.status).toBe(status);
   });
 
-  it("has no code beyond the SPEC's closed list", () => {
-    const extra = Object.keys(ERRORS).filter((code) => !SPEC_ERRORS.some(([, spec]) => spec === code));
+  it("has no code beyond the documented closed list", () => {
+    const extra = Object.keys(ERRORS).filter(
+      (code) => !DOCUMENTED_ERRORS.some(([, documented]) => documented === code),
+    );
     expect(extra).toEqual([]);
   });
 });
@@ -110,7 +112,7 @@ describe("configuration", () => {
     },
   );
 
-  it("parses absent vars to the SPEC's defaults", () => {
+  it("parses absent vars to the documented defaults", () => {
     expect(parseSettings({} as Env)).toEqual({
       problems: [],
       frontpaymentToken: undefined,
@@ -137,7 +139,7 @@ describe("configuration", () => {
     expect(await upstreamRequests(uuid)).toBe(1);
   });
 
-  it("uses the SPEC's defaults when the vars are absent", async () => {
+  it("uses the documented defaults when the vars are absent", async () => {
     const { key } = await createKey();
     const uuid = uniqueUuid();
     await putCustomer(uuid);

@@ -57,7 +57,7 @@ export async function expectProblem(response: Response, status: number, code: st
   return body;
 }
 
-/** 401s challenge for a Bearer credential (SPEC §4, RFC 9110 §11.6.1). */
+/** 401s challenge for a Bearer credential (docs/api.md#errors, RFC 9110 §11.6.1). */
 export function expectBearerChallenge(response: Response): void {
   expect(response.headers.get("WWW-Authenticate")).toBe("Bearer");
 }

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { CustomerCache } from "../../src/customers/customer-cache.ts";
 import type { Customer } from "../../src/customers/schemas.ts";
 import { parseSettings } from "../../src/env.ts";
-import { customerMemory } from "./app.ts";
+import { adminHeaders, call, customerMemory } from "./app.ts";
 
 /** The real cache over the test's KV and the app's hot tier, to set up cached states directly. */
 export function customerCache(): CustomerCache {
@@ -28,4 +28,9 @@ export function cachedCustomer(uuid: string, name = "Cached Name"): Customer {
 /** Caches a copy fetched `ageSeconds` ago (in memory it has then already expired: KV serves it). */
 export async function seedCache(uuid: string, ageSeconds: number, name?: string): Promise<void> {
   await customerCache().write(uuid, cachedCustomer(uuid, name), Date.now() - ageSeconds * 1000);
+}
+
+/** DELETE /admin/cache/customers/{uuid} with the admin token, as an operator purges. */
+export function purgeCustomer(uuid: string): Promise<Response> {
+  return call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() });
 }

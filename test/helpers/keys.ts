@@ -1,4 +1,4 @@
-import type { Scope } from "../../src/keys/key-record.ts";
+import type { KeyView, Scope } from "../../src/keys/key-record.ts";
 import { adminHeaders, call } from "./app.ts";
 
 export interface TestKey {
@@ -26,4 +26,11 @@ export async function createKey(
 
 export async function revokeKey(id: string): Promise<Response> {
   return call(`/admin/keys/${id}`, { method: "DELETE", headers: adminHeaders() });
+}
+
+/** GET /admin/keys; `text` is the raw answer, for tests that search it for what must not be there. */
+export async function listKeys(): Promise<{ response: Response; text: string; keys: KeyView[] }> {
+  const response = await call("/admin/keys", { headers: adminHeaders() });
+  const text = await response.text();
+  return { response, text, keys: (JSON.parse(text) as { keys: KeyView[] }).keys };
 }

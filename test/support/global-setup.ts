@@ -12,7 +12,7 @@ declare module "vitest" {
 // Runs in Node, not workerd: starts the Frontpayment emulator on a free loopback port that
 // the Worker under test reaches over real HTTP.
 export default async function setup(project: TestProject) {
-  // The /docs assets must exist before the plugin reads [assets]; `npx vitest` skips pretest.
+  // The /docs assets must exist before the plugin reads [assets], however vitest is started.
   await copyDocsAssets();
   const emulator = await startEmulator({ port: 0, token: TEST_FRONTPAYMENT_TOKEN, slowMs: 5_000 });
   project.provide("emulatorUrl", emulator.url);

@@ -20,7 +20,7 @@ function setup(timeoutMs?: number) {
   const clock = { now: START };
   const jwks = new JwksCache({
     url: idp.jwksUrl,
-    fetch: (url, init) => fetch(url, init),
+    fetch,
     now: () => clock.now,
     timeoutMs,
   });

@@ -14,6 +14,7 @@ const MAX_KEYS = 100;
 
 export interface JwksCacheOptions {
   url: string;
+  /** The global `fetch` in production; may be passed as is. */
   fetch: (url: string, init: RequestInit) => Promise<Response>;
   /** Epoch milliseconds; injected so tests move time instead of waiting. */
   now: () => number;
@@ -91,7 +92,9 @@ export class JwksCache {
   }
 
   async #fetchKeys(): Promise<Map<string, PublicJwk> | undefined> {
-    const response = await this.#options.fetch(this.#options.url, {
+    // Called unbound: workerd's global fetch refuses to run with another object as `this`.
+    const { fetch, url } = this.#options;
+    const response = await fetch(url, {
       headers: { Accept: "application/json" },
       redirect: "manual",
       signal: AbortSignal.timeout(this.#options.timeoutMs ?? JWKS_TIMEOUT_MS),

@@ -3,7 +3,7 @@ import type { TimingVariables } from "hono/timing";
 import * as z from "zod/mini";
 import { ApiError } from "./lib/errors.ts";
 import type { ServicesVariables } from "./services.ts";
-import { isUsableSigningSecret, MIN_SECRET_BYTES } from "./tokens/edge-tokens.ts";
+import { EDGE_TOKEN_ISSUER, isUsableSigningSecret, MIN_SECRET_BYTES } from "./tokens/edge-tokens.ts";
 import { isAllowedJwksUrl } from "./tokens/jwks-cache.ts";
 
 /**
@@ -181,6 +181,8 @@ function identityProvider(v: z.infer<typeof SettingsSchema>, invalid: readonly s
   const issuer = v.CUSTOMER_JWT_ISSUER;
   if (!issuer) return undefined;
   const bad = invalid.filter((name) => IDENTITY_PROVIDER_VARS.includes(name));
+  // Our own edge tokens carry this issuer; a provider named the same would be ambiguous.
+  if (issuer === EDGE_TOKEN_ISSUER) bad.push("CUSTOMER_JWT_ISSUER");
   if (!v.CUSTOMER_JWT_AUDIENCE) bad.push("CUSTOMER_JWT_AUDIENCE");
   if (!v.CUSTOMER_JWT_JWKS_URL && !bad.includes("CUSTOMER_JWT_JWKS_URL")) bad.push("CUSTOMER_JWT_JWKS_URL");
   if (bad.length > 0 || !v.CUSTOMER_JWT_AUDIENCE || !v.CUSTOMER_JWT_JWKS_URL) {

@@ -16,7 +16,7 @@ import { SEEDED } from "./support/seed-customers.ts";
 const fullKey = () => createKey({ name: "customers test", scopes: ["customers:read"] });
 
 describe("GET /v1/customers/{uuid}: the trimmed profile", () => {
-  it("answers the documented example customer exactly as docs/api.md#customers shows it", async () => {
+  it("answers the documented example customer exactly as docs/api.md#customer-answers shows it", async () => {
     const { key } = await fullKey();
     const response = await call(`/v1/customers/${SEEDED.example}`, withKey(key));
     expect(response.status).toBe(200);

@@ -9,7 +9,7 @@ import { createKey } from "./helpers/keys.ts";
  * come back. Requests go through `new Request(url)`, so the WHATWG URL parser runs first, as the
  * Workers runtime's does on a real request: it resolves `..` and `%2e%2e` segments, turns `\`
  * into `/`, drops tabs and newlines and the fragment, and percent-encodes spaces, controls and
- * non-ASCII. A row whose id is normalised away says so; docs/api.md#customers allows 404 not_found there.
+ * non-ASCII. A row whose id is normalised away says so; docs/api.md#customer-answers allows 404 not_found there.
  *
  * Every id carries this file's marker, so the emulator's own record (which other files share)
  * shows whether any of them reached Frontpayment: invalid ones never may.

@@ -50,10 +50,13 @@ async function meRead(h: Harness, token: string): Promise<Prepared> {
 /** A fresh P-256 key, published in the JWKS, and a token for the example customer signed with it. */
 async function idpToken(h: Harness): Promise<string> {
   const env = h.bindings.env as Record<string, string>;
-  const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
+  const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
   const kid = `bench-${h.runId}`;
   h.jwks.keys.push({
-    ...(await crypto.subtle.exportKey("jwk", pair.publicKey)),
+    ...((await crypto.subtle.exportKey("jwk", pair.publicKey)) as object),
     kid,
     alg: "ES256",
     use: "sig",

@@ -84,6 +84,11 @@ describe("GET /docs", () => {
     expect(csp).not.toMatch(/unsafe-|\*|https?:/);
     expect(response.headers.get("X-Frame-Options")).toBe("DENY");
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    // A page keeps the document headers that the JSON answers leave out.
+    expect(response.headers.get("Cross-Origin-Opener-Policy")).toBe("same-origin");
+    expect(response.headers.get("Origin-Agent-Cluster")).toBe("?1");
+    expect(response.headers.get("X-Permitted-Cross-Domain-Policies")).toBe("none");
+    expect(response.headers.get("Strict-Transport-Security")).toMatch(/max-age=\d+/);
     expect(await response.text()).toContain('<div id="swagger-ui"></div>');
   });
 

@@ -54,7 +54,7 @@ export function rateLimit() {
 
 async function check(c: Context<RateLimitEnv>): Promise<void> {
   c.header("RateLimit-Policy", POLICY);
-  startTime(c, "ratelimit", "per-key rate limit");
+  startTime(c, "ratelimit");
   const { caller } = c.var;
   const { success } = await c.env.RATE_LIMITER.limit({ key: caller.rateLimitKey });
   endTime(c, "ratelimit");

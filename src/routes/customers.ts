@@ -129,10 +129,10 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
     observe: ({ status, durationMs }) => {
       if (status !== undefined) c.set("upstreamStatus", status);
       c.set("upstreamMs", durationMs);
-      setMetric(c, "upstream", durationMs, "Frontpayment");
+      setMetric(c, "upstream", durationMs);
     },
   });
-  setMetric(c, "cache", lookup.cacheReadMs, "edge cache read");
+  setMetric(c, "cache", lookup.cacheReadMs);
   const maxAge = services.settings.clientMaxAgeSeconds;
   const headers = {
     "Content-Type": "application/json; charset=utf-8",

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env.ts";
 
 /**
@@ -41,10 +42,14 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-export const docsRoutes = new Hono<AppEnv>().get("/docs", (c) =>
-  c.html(PAGE, 200, {
-    "Content-Security-Policy": DOCS_CSP,
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "public, max-age=300",
-  }),
+// A page, unlike the JSON routes: every document header Hono's secureHeaders knows, over the
+// page's own policy (set by the handler, which `overwrite: false` keeps).
+export const docsRoutes = new Hono<AppEnv>().get(
+  "/docs",
+  secureHeaders({ xFrameOptions: "DENY", overwrite: false }),
+  (c) =>
+    c.html(PAGE, 200, {
+      "Content-Security-Policy": DOCS_CSP,
+      "Cache-Control": "public, max-age=300",
+    }),
 );

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { call, withKey } from "./helpers/app.ts";
+import { putCustomer, uniqueUuid } from "./helpers/emulator.ts";
+import { createKey } from "./helpers/keys.ts";
+
+/** What a header costs on the wire in HTTP/1.1 (HTTP/2 compresses, but pays for new values). */
+const headerBytes = (response: Response) =>
+  [...response.headers].reduce((sum, [name, value]) => sum + name.length + 2 + value.length + 2, 0);
+
+async function cachedRead(headers: Record<string, string> = {}) {
+  const { key } = await createKey({ scopes: ["customers:read"] });
+  const uuid = uniqueUuid("HD");
+  await putCustomer(uuid);
+  await call(`/v1/customers/${uuid}`, withKey(key));
+  return call(`/v1/customers/${uuid}`, withKey(key, headers));
+}
+
+describe("the headers of a cached 200", () => {
+  it("are exactly the ones a JSON client or a browser can use, and no document headers", async () => {
+    const response = await cachedRead();
+    expect(response.headers.get("Cache-Status")).toMatch(/; hit; /);
+    expect([...response.headers.keys()].sort()).toEqual([
+      "cache-control",
+      "cache-status",
+      "content-security-policy",
+      "content-type",
+      "cross-origin-resource-policy",
+      "etag",
+      "ratelimit-policy",
+      "referrer-policy",
+      "server-timing",
+      "strict-transport-security",
+      "timing-allow-origin",
+      "vary",
+      "x-content-type-options",
+      "x-request-id",
+    ]);
+    expect(response.headers.get("Content-Security-Policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(response.headers.get("Referrer-Policy")).toBe("no-referrer");
+    expect(response.headers.get("Cross-Origin-Resource-Policy")).toBe("cross-origin");
+    expect(response.headers.get("Vary")).toBe("Origin");
+  });
+
+  it("fit in 700 bytes without an Origin", async () => {
+    const response = await cachedRead({ "X-Request-Id": "a".repeat(64) });
+    expect(headerBytes(response)).toBeLessThanOrEqual(700);
+  });
+
+  it("add CORS only for a browser", async () => {
+    const response = await cachedRead({ Origin: "https://shop.example" });
+    expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");
+    expect(response.headers.get("Access-Control-Expose-Headers")).toContain("Cache-Status");
+    expect(response.headers.get("Vary")).toBe("Origin");
+  });
+});

@@ -9,6 +9,7 @@ import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { ApiError } from "./lib/errors.ts";
 import { JwksCache } from "./tokens/jwks-cache.ts";
+import { VerifiedTokens } from "./tokens/verified-tokens.ts";
 import type { CustomerTokenConfig } from "./tokens/verify-customer-token.ts";
 
 /**
@@ -45,8 +46,8 @@ export class Services {
   readonly settings: Settings;
   readonly clock: Clock;
   readonly keys: ApiKeyStore;
-  /** How customer tokens are verified; a feature left out here refuses its tokens. */
-  readonly customerTokens: CustomerTokenConfig;
+  /** Verifies customer tokens; a feature left out of its config refuses its tokens. */
+  readonly customerTokens: VerifiedTokens;
   /** Why a customer-token feature is off although configured (503 `not_configured`). */
   readonly customerTokenProblems: string[];
   readonly #cache: CustomerCache | ApiError;
@@ -58,7 +59,7 @@ export class Services {
     this.clock = isolate.clock;
     this.keys = new ApiKeyStore(env.API_KEYS, isolate.keyMemory);
     const { tokenSecrets, identityProvider: idp } = settings;
-    this.customerTokens = {
+    const tokenConfig: CustomerTokenConfig = {
       edge: "problem" in tokenSecrets ? undefined : tokenSecrets,
       idp:
         idp && !("problem" in idp)
@@ -76,6 +77,7 @@ export class Services {
             }
           : undefined,
     };
+    this.customerTokens = new VerifiedTokens(tokenConfig, isolate.clock);
     this.customerTokenProblems = [
       ...("problem" in tokenSecrets ? [tokenSecrets.problem] : []),
       ...(idp && "problem" in idp ? [idp.problem] : []),

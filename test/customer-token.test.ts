@@ -38,12 +38,14 @@ describe("verifyCustomerToken", () => {
       customerUuid: "EDGE1",
       scopes: ["customers:read"],
       keyId: "key_1",
+      expiresAt: (Math.floor(NOW / 1000) + 600) * 1000,
     });
     expect(await verifyCustomerToken(await idp.mint("EdDSA", idp.claims(NOW, "IDP1")), config, NOW)).toEqual({
       ok: true,
       kind: "idp",
       customerUuid: "IDP1",
       scopes: ["addresses:read"],
+      expiresAt: (Math.floor(NOW / 1000) + 300) * 1000,
     });
   });
 

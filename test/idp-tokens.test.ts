@@ -33,7 +33,12 @@ describe("identity provider tokens", () => {
   it.each(["ES256", "RS256", "EdDSA"] as const)("accepts a valid %s token with the configured scopes", async (alg) => {
     const { idp, verify } = setup();
     const token = await idp.mint(alg, idp.claims(NOW, "CUST7"));
-    expect(await verify(token)).toEqual({ ok: true, customerUuid: "CUST7", scopes: ["customers:read"] });
+    expect(await verify(token)).toEqual({
+      ok: true,
+      customerUuid: "CUST7",
+      scopes: ["customers:read"],
+      expiresAt: (Math.floor(NOW / 1000) + 300) * 1000,
+    });
   });
 
   it("refuses alg none in any spelling, without fetching the JWKS", async () => {

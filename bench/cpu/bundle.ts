@@ -7,14 +7,14 @@ import type { FetchHandler } from "./bindings.ts";
 
 /**
  * Bundles an entry the way `wrangler deploy` does for this project (esbuild, ESM, es2024,
- * the "workerd" / "worker" / "browser" conditions, `minify = true` from wrangler.toml, and
- * wrangler's default `keep_names = true`) into a temporary file and imports it, so the code measured is the minified
- * Worker bundle. `minify: false` keeps names readable for a CPU profile.
+ * the "workerd" / "worker" / "browser" conditions, `minify = true` and `keep_names = false`
+ * from wrangler.toml) into a temporary file and imports it, so the code measured is the
+ * minified Worker bundle. `minify: false` keeps names readable for a CPU profile.
  */
 export async function importBundle(
   entry: string,
   minify: boolean,
-  keepNames = true,
+  keepNames = false,
 ): Promise<{ handler: FetchHandler; code: string; url: string }> {
   const dir = mkdtempSync(join(tmpdir(), "customer-edge-bench-cpu-"));
   try {

@@ -14,7 +14,7 @@ export interface CpuOptions {
   profileSeconds: number;
   /** The Worker entry to bundle: another path measures a scratch copy with a change tried out. */
   entry: string;
-  /** esbuild keepNames, as wrangler's default (`keep_names = true`); false shows what dropping it saves. */
+  /** esbuild keepNames: off, as wrangler.toml's `keep_names = false`; on shows what that saves. */
   keepNames: boolean;
 }
 
@@ -27,7 +27,8 @@ const USAGE = `npm run bench:cpu -- [options]
                       bundle is left unminified so that names read; writes bench/results/*.cpuprofile
   --profile-seconds N how long to profile (default 4)
   --entry FILE        Worker entry to bundle (default src/index.ts): try a change out on a scratch copy
-  --no-keep-names     bundle as with keep_names = false in wrangler.toml (wrangler's default is true)`;
+  --keep-names        bundle with esbuild's keep-names, as wrangler does unless wrangler.toml says
+                      keep_names = false (this project does): shows what that setting saves`;
 
 export function parseCpuOptions(argv: string[]): CpuOptions {
   const text = { type: "string" } as const;
@@ -42,7 +43,7 @@ export function parseCpuOptions(argv: string[]): CpuOptions {
       profile: text,
       "profile-seconds": text,
       entry: text,
-      "no-keep-names": flag,
+      "keep-names": flag,
       help: flag,
     },
   });
@@ -58,7 +59,7 @@ export function parseCpuOptions(argv: string[]): CpuOptions {
     profile: values.profile,
     profileSeconds: integer("profile-seconds", values["profile-seconds"], 4, 1),
     entry: resolve(values.entry ?? "src/index.ts"),
-    keepNames: !values["no-keep-names"],
+    keepNames: values["keep-names"],
   };
 }
 

@@ -1,8 +1,12 @@
 const encoder = new TextEncoder();
 
-/** Lowercase hex of `bytes`. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** Lowercase hex of `bytes` (on every request: an API key's hash, an ETag). */
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  return Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, "0")).join("");
+  let out = "";
+  for (const byte of new Uint8Array(bytes)) out += HEX[byte];
+  return out;
 }
 
 export async function sha256Hex(text: string): Promise<string> {

@@ -25,17 +25,17 @@ export function accessLog() {
       JSON.stringify({
         level: "info",
         message: "request",
-        requestId: c.var.requestId,
+        requestId: c.get("requestId"),
         method: c.req.method,
         // The last handler that ran (not merely matched): the route pattern, never the raw path.
         route: routePath(c) || null,
         status: c.res.status,
         cache: c.res.headers.get("Cache-Status"),
-        upstreamStatus: c.var.upstreamStatus ?? null,
-        upstreamMs: c.var.upstreamMs ?? null,
+        upstreamStatus: c.get("upstreamStatus") ?? null,
+        upstreamMs: c.get("upstreamMs") ?? null,
         // The key's public id (an edge token's issuing key's); never a key or a token.
-        keyId: c.var.caller?.key?.id ?? null,
-        caller: c.var.caller?.kind ?? null,
+        keyId: c.get("caller")?.key?.id ?? null,
+        caller: c.get("caller")?.kind ?? null,
         durationMs: Date.now() - started,
       }),
     );

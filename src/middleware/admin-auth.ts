@@ -13,7 +13,7 @@ import type { ServicesVariables } from "../services.ts";
  */
 export function adminAuth() {
   return createMiddleware<{ Bindings: Env; Variables: ServicesVariables }>(async function adminAuth(c, next) {
-    const expected = c.var.services.settings.adminToken;
+    const expected = c.get("services").settings.adminToken;
     const given = bearerCredential(c.req.header("Authorization"));
     if (!expected || !given || !(await secretsEqual(given, expected))) {
       throw new ApiError("unauthorized", "A valid admin token is required.", BEARER_CHALLENGE);

@@ -5,7 +5,6 @@ import { type ApiKeyRecord, isUsable, type ReadScope, type Scope } from "../keys
 import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { ApiError } from "../lib/errors.ts";
 import type { ServicesVariables } from "../services.ts";
-import { verifyCustomerToken } from "../tokens/verify-customer-token.ts";
 
 /**
  * Who is calling: a merchant server with an API key, or a public client (a checkout page, a
@@ -82,8 +81,8 @@ export function authenticate(options: { scopes: readonly Scope[]; keys: boolean;
 }
 
 async function keyCaller(c: Context<AuthEnv>, key: string | undefined, options: { keys: boolean }): Promise<Caller> {
-  const record = key ? await c.var.services.keys.find(key) : null;
-  if (!record || !isUsable(record, c.var.services.clock.now())) throw unauthorizedKey();
+  const record = key ? await c.get("services").keys.find(key) : null;
+  if (!record || !isUsable(record, c.get("services").clock.now())) throw unauthorizedKey();
   checkOrigin(c, record);
   if (!options.keys) throw keyNotAccepted();
   return { kind: "key", key: record, scopes: record.scopes, rateLimitKey: record.id };
@@ -91,8 +90,8 @@ async function keyCaller(c: Context<AuthEnv>, key: string | undefined, options: 
 
 async function tokenCaller(c: Context<AuthEnv>, token: string, options: { tokens: boolean }): Promise<Caller> {
   if (!options.tokens) throw unauthorizedKey();
-  const { services } = c.var;
-  const result = await verifyCustomerToken(token, services.customerTokens, services.clock.now());
+  const services = c.get("services");
+  const result = await services.customerTokens.verify(token);
   if (!result.ok) {
     if (result.reason === "jwks_unavailable") throw identityProviderUnavailable();
     if (result.reason === "not_configured") throw notConfigured(services.customerTokenProblems);

@@ -55,7 +55,7 @@ export function rateLimit() {
 async function check(c: Context<RateLimitEnv>): Promise<void> {
   c.header("RateLimit-Policy", POLICY);
   startTime(c, "ratelimit");
-  const { caller } = c.var;
+  const caller = c.get("caller");
   const { success } = await c.env.RATE_LIMITER.limit({ key: caller.rateLimitKey });
   endTime(c, "ratelimit");
   if (!success) throw rateLimited(caller.kind === "key" ? "This API key" : "This customer");

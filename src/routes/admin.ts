@@ -14,7 +14,7 @@ export const adminRoutes = new Hono<AppEnv>()
   .use("/admin/*", adminAuth())
   .post("/admin/keys", jsonBody(16), sValidator("json", CreateKeyBody, problemHook("invalid_request")), async (c) => {
     const body = c.req.valid("json");
-    const { key, record } = await c.var.services.keys.create({
+    const { key, record } = await c.get("services").keys.create({
       name: body.name,
       scopes: body.scopes ?? ["customers:read"],
       allowedOrigins: body.allowedOrigins ?? null,
@@ -27,16 +27,16 @@ export const adminRoutes = new Hono<AppEnv>()
     });
   })
   .get("/admin/keys", async (c) => {
-    const records = await c.var.services.keys.list();
+    const records = await c.get("services").keys.list();
     return c.json({ keys: records.map(keyView) }, 200, { "Cache-Control": "no-store" });
   })
   .delete("/admin/keys/:id", sValidator("param", KeyIdParam, problemHook("not_found")), async (c) => {
-    const revoked = await c.var.services.keys.revoke(c.req.valid("param").id);
+    const revoked = await c.get("services").keys.revoke(c.req.valid("param").id);
     if (!revoked) throw new ApiError("not_found", "No API key with this id.");
     return c.body(null, 204);
   })
   .delete("/admin/cache/customers/:uuid{.*}", rejectEscapedUuid, customerUuidParam, async (c) => {
-    await c.var.services.cache.delete(c.req.valid("param").uuid);
+    await c.get("services").cache.delete(c.req.valid("param").uuid);
     return c.body(null, 204);
   });
 

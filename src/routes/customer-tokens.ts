@@ -127,10 +127,11 @@ export const customerTokenRoutes = new Hono<AppEnv>().post(
   jsonBody(4),
   sValidator("json", CreateCustomerTokenBody, problemHook("invalid_request")),
   async (c) => {
-    const { services, caller } = c.var;
+    const services = c.get("services");
+    const caller = c.get("caller");
     const secrets = services.settings.tokenSecrets;
     if ("problem" in secrets) throw notConfigured([secrets.problem]);
-    await c.var.rateLimit;
+    await c.get("rateLimit");
     const body = c.req.valid("json");
     const scopes = body.scopes ?? ["addresses:read"];
     const { token, expiresAt } = await issueEdgeToken({

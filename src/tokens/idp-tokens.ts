@@ -21,6 +21,8 @@ export interface VerifiedIdpToken {
   ok: true;
   customerUuid: string;
   scopes: string[];
+  /** Epoch milliseconds (the token's `exp`). */
+  expiresAt: number;
 }
 
 /** Verifies a token (or one already parsed) from the identity provider. */
@@ -41,5 +43,5 @@ export async function verifyIdpToken(
   const found = await config.jwks.keyFor(jws.kid, jws.alg as IdpAlg);
   if (!found.ok) return found;
   if (!(await verifySignature(jws, found.key))) return INVALID_TOKEN;
-  return { ok: true, customerUuid, scopes: [...config.scopes] };
+  return { ok: true, customerUuid, scopes: [...config.scopes], expiresAt: (payload.exp as number) * 1000 };
 }

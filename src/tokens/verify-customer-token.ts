@@ -10,9 +10,10 @@ export interface CustomerTokenConfig {
   idp?: IdpConfig | undefined;
 }
 
+/** `expiresAt` is the token's `exp` in epoch milliseconds. */
 export type VerifiedCustomerToken =
-  | { ok: true; kind: "edge"; customerUuid: string; scopes: EdgeTokenScope[]; keyId: string }
-  | { ok: true; kind: "idp"; customerUuid: string; scopes: string[] };
+  | { ok: true; kind: "edge"; customerUuid: string; scopes: EdgeTokenScope[]; keyId: string; expiresAt: number }
+  | { ok: true; kind: "idp"; customerUuid: string; scopes: string[]; expiresAt: number };
 
 /**
  * The one check the auth middleware runs on a bearer credential that is not an API key. The
@@ -36,13 +37,11 @@ export async function verifyCustomerToken(
   if (iss === EDGE_TOKEN_ISSUER) {
     if (!config.edge) return tokenFailure("not_configured");
     const edge = await verifyEdgeToken(jws, config.edge, now);
-    return edge.ok
-      ? { ok: true, kind: "edge", customerUuid: edge.customerUuid, scopes: edge.scopes, keyId: edge.keyId }
-      : edge;
+    return edge.ok ? { kind: "edge", ...edge } : edge;
   }
   if (config.idp && iss === config.idp.issuer) {
     const idp = await verifyIdpToken(jws, config.idp, now);
-    return idp.ok ? { ok: true, kind: "idp", customerUuid: idp.customerUuid, scopes: idp.scopes } : idp;
+    return idp.ok ? { kind: "idp", ...idp } : idp;
   }
   return INVALID_TOKEN;
 }

@@ -29,6 +29,10 @@ export const newKeyMemory = () => ({
   // By id, for the edge tokens a key issued (their `azp`): same bound and expiry as `known`.
   // Only ids from tokens we signed are looked up, so there is no forged-id flood to fear.
   byId: new BoundedTtlMap<string, ApiKeyRecord | null>(1_000, 60_000),
+  // The hash of each key found valid, so a key in use is hashed once a minute, not on every
+  // request. It holds keys as presented, in this isolate's memory only (where the request
+  // already put them), never in KV or a log. Same bound as `known`; forged keys never enter.
+  hashes: new BoundedTtlMap<string, string>(1_000, 60_000),
 });
 export type KeyMemory = ReturnType<typeof newKeyMemory>;
 
@@ -51,12 +55,14 @@ export class ApiKeyStore {
   readonly #known: KeyMemory["known"];
   readonly #unknown: KeyMemory["unknown"];
   readonly #byId: KeyMemory["byId"];
+  readonly #hashes: KeyMemory["hashes"];
 
   constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory()) {
     this.#kv = kv;
     this.#known = memory.known;
     this.#unknown = memory.unknown;
     this.#byId = memory.byId;
+    this.#hashes = memory.hashes;
   }
 
   /** Creates a key; the plaintext is returned here and never stored. */
@@ -83,14 +89,20 @@ export class ApiKeyStore {
    * Revoked and expired records are returned as they are: the caller decides.
    */
   async find(key: string): Promise<ApiKeyRecord | null> {
-    if (!isWellFormedApiKey(key)) return null;
-    const hash = await sha256Hex(key);
+    const memoized = this.#hashes.get(key);
+    if (!memoized && !isWellFormedApiKey(key)) return null;
+    const hash = memoized ?? (await sha256Hex(key));
     const remembered = this.#known.get(hash);
-    if (remembered) return remembered;
+    if (remembered) {
+      if (!memoized) this.#hashes.set(key, hash);
+      return remembered;
+    }
     if (this.#unknown.get(hash)) return null;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
-    if (record) this.#remember(hash, record);
-    else this.#unknown.set(hash, true);
+    if (record) {
+      this.#remember(hash, record);
+      this.#hashes.set(key, hash);
+    } else this.#unknown.set(hash, true);
     return record;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Writes src/openapi.generated.json from the route descriptors' zod schemas.
+ * Writes public/openapi.json from the route descriptors' zod schemas.
  *
  *   npm run openapi           # regenerate after changing a route or schema
  *   npm run openapi -- --check  # exit 1 when the committed file is out of date (CI)
@@ -13,7 +13,7 @@ const { openApiDocument }: { openApiDocument(): unknown } = await import(
   new URL("../src/openapi-spec.ts", import.meta.url).href
 );
 
-const target = fileURLToPath(new URL("../src/openapi.generated.json", import.meta.url));
+const target = fileURLToPath(new URL("../public/openapi.json", import.meta.url));
 const generated = `${JSON.stringify(openApiDocument(), null, 2)}\n`;
 
 if (process.argv.includes("--check")) {
@@ -22,11 +22,11 @@ if (process.argv.includes("--check")) {
     current = readFileSync(target, "utf8");
   } catch {}
   if (current !== generated) {
-    console.error("src/openapi.generated.json is out of date: run `npm run openapi`");
+    console.error("public/openapi.json is out of date: run `npm run openapi`");
     process.exit(1);
   }
-  console.log("src/openapi.generated.json is up to date");
+  console.log("public/openapi.json is up to date");
 } else {
   writeFileSync(target, generated);
-  console.log("wrote src/openapi.generated.json");
+  console.log("wrote public/openapi.json");
 }

@@ -128,10 +128,20 @@ describe("GET /docs", () => {
   });
 
   it("keeps the Worker's own paths out of the static assets", async () => {
-    for (const path of ["/docs", "/openapi.json", "/healthz", "/v1/customers/CSRT1511414842"]) {
+    for (const path of ["/docs", "/healthz", "/v1/customers/CSRT1511414842"]) {
       const response = await ASSETS.fetch(`${ORIGIN}${path}`);
       await response.arrayBuffer();
       expect(response.status, path).toBe(404);
     }
+  });
+
+  it("serves /openapi.json from the asset through the Worker, with the Worker's headers", async () => {
+    const asset = await (await ASSETS.fetch(`${ORIGIN}/openapi.json`)).text();
+    const response = await call("/openapi.json");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(asset);
+    expect(response.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+    expect(response.headers.get("X-Request-Id")).toBeTruthy();
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 });

@@ -8,6 +8,7 @@ import { notConfigured, parseSettings, type Settings } from "./env.ts";
 import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { ApiError } from "./lib/errors.ts";
+import { newRateMemory, type RateMemory } from "./middleware/rate-limit.ts";
 import { JwksCache } from "./tokens/jwks-cache.ts";
 import { VerifiedTokens } from "./tokens/verified-tokens.ts";
 import type { CustomerTokenConfig } from "./tokens/verify-customer-token.ts";
@@ -38,6 +39,7 @@ interface IsolateState {
   coalescer: Coalescer<UpstreamAnswer>;
   customerMemory: CustomerMemory;
   keyMemory: ReturnType<typeof newKeyMemory>;
+  rateMemory: RateMemory;
   fetch: typeof fetch | undefined;
 }
 
@@ -46,6 +48,8 @@ export class Services {
   readonly settings: Settings;
   readonly clock: Clock;
   readonly keys: ApiKeyStore;
+  /** Callers recently within their rate limit (see middleware/rate-limit.ts). */
+  readonly rateMemory: RateMemory;
   /** Verifies customer tokens; a feature left out of its config refuses its tokens. */
   readonly customerTokens: VerifiedTokens;
   /** Why a customer-token feature is off although configured (503 `not_configured`). */
@@ -58,6 +62,7 @@ export class Services {
     this.settings = settings;
     this.clock = isolate.clock;
     this.keys = new ApiKeyStore(env.API_KEYS, isolate.keyMemory);
+    this.rateMemory = isolate.rateMemory;
     const { tokenSecrets, identityProvider: idp } = settings;
     const tokenConfig: CustomerTokenConfig = {
       edge: "problem" in tokenSecrets ? undefined : tokenSecrets,
@@ -143,6 +148,7 @@ export function services(deps: Deps = {}) {
     coalescer: new Coalescer<UpstreamAnswer>(),
     customerMemory: deps.customerMemory ?? newCustomerMemory(),
     keyMemory: newKeyMemory(),
+    rateMemory: newRateMemory(),
     fetch: deps.fetch,
   };
   const built = new WeakMap<Env, Services>();

@@ -1,4 +1,5 @@
 import { ApiError } from "../lib/errors.ts";
+import type { RateGate } from "../middleware/rate-limit.ts";
 import type { Coalescer } from "./coalescer.ts";
 import type { CustomerCache } from "./customer-cache.ts";
 import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
@@ -18,11 +19,12 @@ export type UpstreamObserver = (call: { status: number | undefined; durationMs: 
 /** What one request lends the read path. */
 export interface ReadRequest {
   /**
-   * The request's rate-limit verdict: awaited together with the cache read and before
-   * anything is answered or sent upstream; when it rejects, so does the read. Required, so a
-   * route cannot reach Frontpayment without passing its caller's limit.
+   * The request's rate-limit gate: a cached answer waits for `forCachedAnswer` (together with
+   * the cache read), anything sent upstream for `verdict`; when the one awaited rejects, so
+   * does the read. Required, so a route cannot reach Frontpayment without passing its
+   * caller's limit.
    */
-  gate: Promise<void>;
+  gate: RateGate;
   /** The request's `ctx.waitUntil`: background revalidation and KV writes outlive the answer. */
   waitUntil: (work: Promise<unknown>) => void;
   observe?: UpstreamObserver;
@@ -74,7 +76,7 @@ export class CustomerService {
 
   async get(uuid: string, request: ReadRequest): Promise<Lookup> {
     const started = Date.now();
-    const [cached] = await Promise.all([this.#cache.read(uuid), request.gate]);
+    const [cached] = await Promise.all([this.#cache.read(uuid), request.gate.forCachedAnswer]);
     const cacheReadMs = Date.now() - started;
     switch (cached.state) {
       case "fresh":
@@ -84,7 +86,8 @@ export class CustomerService {
       case "stale":
         // The answer does not wait for this call, so it is not observed.
         if (this.#guard.optionalCallsAllowed()) {
-          request.waitUntil(this.#fetch(uuid, { waitUntil: request.waitUntil }).catch(() => undefined));
+          const revalidation = request.gate.verdict.then(() => this.#fetch(uuid, { waitUntil: request.waitUntil }));
+          request.waitUntil(revalidation.catch(() => undefined));
         }
         return {
           customer: cached.customer,
@@ -92,6 +95,7 @@ export class CustomerService {
           cacheReadMs,
         };
       case "miss": {
+        await request.gate.verdict;
         const answer = await this.#fetch(uuid, request);
         if (!answer.found) throw customerNotFound(MISS_STORED);
         return { customer: answer.customer, cacheStatus: MISS_STORED, cacheReadMs };

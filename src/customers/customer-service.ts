@@ -39,9 +39,9 @@ export const upstreamTimeout = () => new ApiError("upstream_timeout", "Frontpaym
 
 export const upstreamError = () => new ApiError("upstream_error", "Frontpayment could not be read. Try again later.");
 
-/** Frontpayment's budget is spent; there is no code of its own for it yet, so 502 + Retry-After. */
+/** Frontpayment's request budget is spent: temporary, so 503 with a code of its own and Retry-After. */
 export const upstreamBusy = (retryAfterSeconds = 1) =>
-  new ApiError("upstream_error", "Frontpayment's request limit is reached; retry later.", {
+  new ApiError("upstream_busy", "Frontpayment's request limit is reached; retry later.", {
     "Retry-After": String(Math.max(1, retryAfterSeconds)),
   });
 

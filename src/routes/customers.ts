@@ -49,14 +49,17 @@ const readResponses = {
   },
   502: {
     description:
-      "Frontpayment failed, or its request limit is reached (then with Retry-After), and no stale copy " +
-      "exists; or the identity provider's keys cannot be read",
-    problems: [upstreamError, upstreamBusy, identityProviderUnavailable],
+      "Frontpayment failed and no stale copy exists; or the identity provider's keys cannot be read " +
+      "(then with Retry-After)",
+    problems: [upstreamError, identityProviderUnavailable],
     headers: ["Retry-After"],
   },
   503: {
-    description: "A secret or setting is missing or invalid",
-    problems: [() => notConfigured(["FRONTPAYMENT_TOKEN is not set"])],
+    description:
+      "A secret or setting is missing or invalid; or Frontpayment's request limit is reached and no stale " +
+      "copy exists (then with Retry-After)",
+    problems: [() => notConfigured(["FRONTPAYMENT_TOKEN is not set"]), upstreamBusy],
+    headers: ["Retry-After"],
   },
   504: { description: "Frontpayment timed out and no stale copy exists", problems: [upstreamTimeout] },
 } satisfies Record<number, ResponseSpec>;

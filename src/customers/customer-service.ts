@@ -2,6 +2,8 @@ import { ApiError } from "../lib/errors.ts";
 import type { Coalescer } from "./coalescer.ts";
 import type { CustomerCache } from "./customer-cache.ts";
 import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
+import type { StoreTicket } from "./purge-log.ts";
+import type { RevalidationBackoff } from "./revalidation-backoff.ts";
 import type { Customer } from "./schemas.ts";
 import type { UpstreamGuard } from "./upstream-guard.ts";
 
@@ -45,10 +47,14 @@ export const upstreamBusy = (retryAfterSeconds = 1) =>
     "Retry-After": String(Math.max(1, retryAfterSeconds)),
   });
 
+/** What one shared upstream call needs besides the uuid. */
+type FetchOptions = Omit<ReadRequest, "gate"> & { retry?: boolean };
+
 /**
  * The read path: memory/KV first, Frontpayment only when no usable copy exists.
  * Fresh copies are served as they are; stale ones at once while one background revalidation
- * runs; a failed revalidation leaves the stale copy in place (stale-if-error).
+ * runs; a failed revalidation leaves the stale copy in place (stale-if-error) and backs off
+ * for that customer (revalidation-backoff.ts).
  * One instance per isolate; what belongs to a request comes in as a `ReadRequest`.
  */
 export class CustomerService {
@@ -56,6 +62,7 @@ export class CustomerService {
   readonly #client: FrontpaymentClient;
   readonly #guard: UpstreamGuard;
   readonly #coalescer: Coalescer<UpstreamAnswer>;
+  readonly #backoff: RevalidationBackoff;
   readonly #timeoutMs: number;
 
   constructor(options: {
@@ -63,12 +70,14 @@ export class CustomerService {
     client: FrontpaymentClient;
     guard: UpstreamGuard;
     coalescer: Coalescer<UpstreamAnswer>;
+    backoff: RevalidationBackoff;
     timeoutMs: number;
   }) {
     this.#cache = options.cache;
     this.#client = options.client;
     this.#guard = options.guard;
     this.#coalescer = options.coalescer;
+    this.#backoff = options.backoff;
     this.#timeoutMs = options.timeoutMs;
   }
 
@@ -82,9 +91,8 @@ export class CustomerService {
       case "not_found":
         throw customerNotFound(hit(cached.ttlSeconds));
       case "stale":
-        // The answer does not wait for this call, so it is not observed.
-        if (this.#guard.optionalCallsAllowed()) {
-          request.waitUntil(this.#fetch(uuid, { waitUntil: request.waitUntil }).catch(() => undefined));
+        if (this.#guard.optionalCallsAllowed() && this.#backoff.allows(uuid)) {
+          request.waitUntil(this.#revalidate(uuid, request.waitUntil));
         }
         return {
           customer: cached.customer,
@@ -115,11 +123,26 @@ export class CustomerService {
   }
 
   /**
-   * One shared upstream call per customer; maps failures to the API's errors. Only the
-   * request that starts the call observes it: the ones that join it made no call of their own.
+   * A background revalidation: nobody waits for it (so it is not observed), it is not retried,
+   * and a failure backs this customer off while its stale copy keeps being served.
    */
-  #fetch(uuid: string, request: Omit<ReadRequest, "gate">): Promise<UpstreamAnswer> {
-    return this.#coalescer.run(uuid, () => this.#fetchAndStore(uuid, request), {
+  async #revalidate(uuid: string, waitUntil: ReadRequest["waitUntil"]): Promise<void> {
+    try {
+      await this.#fetch(uuid, { waitUntil, retry: false });
+      this.#backoff.succeeded(uuid);
+    } catch {
+      this.#backoff.failed(uuid);
+    }
+  }
+
+  /**
+   * One shared upstream call per customer and purge generation (a read after a purge never
+   * joins a call that started before it); maps failures to the API's errors. Only the request
+   * that starts the call observes it: the ones that join it made no call of their own.
+   */
+  #fetch(uuid: string, request: FetchOptions): Promise<UpstreamAnswer> {
+    const ticket = this.#cache.ticket(uuid);
+    return this.#coalescer.run(`${uuid}#${ticket.generation}`, () => this.#fetchAndStore(uuid, ticket, request), {
       keepAlive: request.waitUntil,
       // The owner's call gives up within the same budget; a joiner waits no longer than that.
       budgetMs: this.#timeoutMs,
@@ -127,16 +150,16 @@ export class CustomerService {
     });
   }
 
-  async #fetchAndStore(uuid: string, request: Omit<ReadRequest, "gate">): Promise<UpstreamAnswer> {
+  async #fetchAndStore(uuid: string, ticket: StoreTicket, request: FetchOptions): Promise<UpstreamAnswer> {
     const observe = request.observe ?? (() => {});
     const retryAfter = this.#guard.retryAfterSeconds();
     if (retryAfter > 0) throw upstreamBusy(retryAfter);
     try {
-      const call = await this.#client.getCustomer(uuid);
+      const call = await this.#client.getCustomer(uuid, { retry: request.retry });
       observe({ status: call.answer.status, durationMs: call.durationMs });
       this.#guard.noteBudget(call.budget);
       const { answer } = call;
-      const stored = answer.found ? this.#cache.write(uuid, answer.customer) : this.#cache.writeNotFound(uuid);
+      const stored = this.#cache.store(uuid, answer.found ? answer.customer : undefined, ticket);
       request.waitUntil(stored.catch((error) => logCacheWriteFailure(error)));
       return answer;
     } catch (error) {

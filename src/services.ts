@@ -7,6 +7,7 @@ import { PurgeLog } from "./customers/purge-log.ts";
 import { RevalidationBackoff } from "./customers/revalidation-backoff.ts";
 import { UpstreamGuard } from "./customers/upstream-guard.ts";
 import { notConfigured, parseSettings, type Settings } from "./env.ts";
+import { KeyLookupLimit } from "./keys/key-lookup-limit.ts";
 import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { ApiError } from "./lib/errors.ts";
@@ -61,7 +62,11 @@ export class Services {
     const settings = parseSettings(env);
     this.settings = settings;
     this.clock = isolate.clock;
-    this.keys = new ApiKeyStore(env.API_KEYS, isolate.keyMemory);
+    this.keys = new ApiKeyStore(
+      env.API_KEYS,
+      isolate.keyMemory,
+      new KeyLookupLimit(env.KEY_LOOKUP_LIMITER, isolate.keyMemory.suspects),
+    );
     const { tokenSecrets, identityProvider: idp } = settings;
     this.customerTokens = {
       edge: "problem" in tokenSecrets ? undefined : tokenSecrets,

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { generateApiKey, generateKeyId, isWellFormedApiKey } from "./key-format.ts";
+import { type KeyLookupLimit, newLookupSuspects } from "./key-lookup-limit.ts";
 import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.ts";
 
 /*
@@ -29,6 +30,8 @@ export const newKeyMemory = () => ({
   // By id, for the edge tokens a key issued (their `azp`): same bound and expiry as `known`.
   // Only ids from tokens we signed are looked up, so there is no forged-id flood to fear.
   byId: new BoundedTtlMap<string, ApiKeyRecord | null>(1_000, 60_000),
+  // Client IPs that presented an unknown key lately (key-lookup-limit.ts).
+  suspects: newLookupSuspects(),
 });
 export type KeyMemory = ReturnType<typeof newKeyMemory>;
 
@@ -51,12 +54,14 @@ export class ApiKeyStore {
   readonly #known: KeyMemory["known"];
   readonly #unknown: KeyMemory["unknown"];
   readonly #byId: KeyMemory["byId"];
+  readonly #lookupLimit: KeyLookupLimit | undefined;
 
-  constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory()) {
+  constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory(), lookupLimit?: KeyLookupLimit) {
     this.#kv = kv;
     this.#known = memory.known;
     this.#unknown = memory.unknown;
     this.#byId = memory.byId;
+    this.#lookupLimit = lookupLimit;
   }
 
   /** Creates a key; the plaintext is returned here and never stored. */
@@ -80,17 +85,24 @@ export class ApiKeyStore {
 
   /**
    * The record for a presented key, or null when the key is malformed or unknown.
-   * Revoked and expired records are returned as they are: the caller decides.
+   * Revoked and expired records are returned as they are: the caller decides. A key not in
+   * memory costs a KV read, which `clientIp`'s failed lookups bound (key-lookup-limit.ts):
+   * over that limit this throws 429 `rate_limited` before reading.
    */
-  async find(key: string): Promise<ApiKeyRecord | null> {
+  async find(key: string, clientIp?: string): Promise<ApiKeyRecord | null> {
     if (!isWellFormedApiKey(key)) return null;
     const hash = await sha256Hex(key);
     const remembered = this.#known.get(hash);
     if (remembered) return remembered;
     if (this.#unknown.get(hash)) return null;
+    const counted = (await this.#lookupLimit?.beforeRead(clientIp)) ?? false;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
-    if (record) this.#remember(hash, record);
-    else this.#unknown.set(hash, true);
+    if (record) {
+      this.#remember(hash, record);
+    } else {
+      this.#unknown.set(hash, true);
+      await this.#lookupLimit?.failed(clientIp, counted);
+    }
     return record;
   }
 

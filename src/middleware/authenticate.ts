@@ -82,7 +82,8 @@ export function authenticate(options: { scopes: readonly Scope[]; keys: boolean;
 }
 
 async function keyCaller(c: Context<AuthEnv>, key: string | undefined, options: { keys: boolean }): Promise<Caller> {
-  const record = key ? await c.var.services.keys.find(key) : null;
+  // The client IP bounds what unknown keys cost (src/keys/key-lookup-limit.ts).
+  const record = key ? await c.var.services.keys.find(key, c.req.header("CF-Connecting-IP")) : null;
   if (!record || !isUsable(record, c.var.services.clock.now())) throw unauthorizedKey();
   checkOrigin(c, record);
   if (!options.keys) throw keyNotAccepted();

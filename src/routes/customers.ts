@@ -6,6 +6,7 @@ import { profileEtag } from "../customers/profile-etag.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { addressesOnly } from "../customers/trim.ts";
 import { type AppEnv, notConfigured } from "../env.ts";
+import { tooManyUnknownKeys } from "../keys/key-lookup-limit.ts";
 import { READ_SCOPES } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
 import { defineRoute, type ResponseSpec } from "../lib/openapi.ts";
@@ -43,8 +44,10 @@ const readResponses = {
   },
   404: { description: "No such customer", problems: [customerNotFound] },
   429: {
-    description: "Over the caller's rate limit (per key, or per customer for tokens)",
-    problems: [rateLimited],
+    description:
+      "Over the caller's rate limit (per key, or per customer for tokens), or too many unknown API keys " +
+      "from the client's IP",
+    problems: [rateLimited, tooManyUnknownKeys],
     headers: ["Retry-After", "RateLimit"],
   },
   502: {

@@ -1,29 +1,44 @@
 /**
- * The per-key limit is written in one place in code (RATE_LIMIT in
- * src/middleware/rate-limit.ts, which the 429 text, RateLimit-Policy and /openapi.json use)
- * and must equal the `[[ratelimits]]` block of wrangler.toml that the binding enforces: the
- * binding cannot be asked for its numbers. This check (part of `npm test`) fails when they
- * differ.
+ * Each rate limit is written in one place in code (RATE_LIMIT in
+ * src/middleware/rate-limit.ts, which the 429 text, RateLimit-Policy and /openapi.json use;
+ * KEY_LOOKUP_LIMIT in src/keys/key-lookup-limit.ts, which its 429 uses) and must equal the
+ * `[[ratelimits]]` block of wrangler.toml that the binding enforces: a binding cannot be asked
+ * for its numbers. This check (part of `npm test`) fails when they differ.
  */
 import { readFileSync } from "node:fs";
 
-// Computed URL: src/ is type-checked with the Workers types, not this Node project's.
-const { RATE_LIMIT }: { RATE_LIMIT: { limit: number; periodSeconds: number } } = await import(
+type Limit = { limit: number; periodSeconds: number };
+
+// Computed URLs: src/ is type-checked with the Workers types, not this Node project's.
+const { RATE_LIMIT }: { RATE_LIMIT: Limit } = await import(
   new URL("../src/middleware/rate-limit.ts", import.meta.url).href
+);
+const { KEY_LOOKUP_LIMIT }: { KEY_LOOKUP_LIMIT: Limit } = await import(
+  new URL("../src/keys/key-lookup-limit.ts", import.meta.url).href
 );
 
 const toml = readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8");
-const block = toml.split("[[ratelimits]]").find((part) => /name\s*=\s*"RATE_LIMITER"/.test(part));
-const simple = block?.match(/simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/);
-if (!simple) {
-  console.error("wrangler.toml: no [[ratelimits]] block named RATE_LIMITER with simple = { limit, period }");
-  process.exit(1);
+let failed = false;
+
+for (const [binding, name, code] of [
+  ["RATE_LIMITER", "RATE_LIMIT", RATE_LIMIT],
+  ["KEY_LOOKUP_LIMITER", "KEY_LOOKUP_LIMIT", KEY_LOOKUP_LIMIT],
+] as const) {
+  const block = toml.split("[[ratelimits]]").find((part) => new RegExp(`name\\s*=\\s*"${binding}"`).test(part));
+  const simple = block?.match(/simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/);
+  if (!simple) {
+    console.error(`wrangler.toml: no [[ratelimits]] block named ${binding} with simple = { limit, period }`);
+    failed = true;
+    continue;
+  }
+  const [limit, period] = [Number(simple[1]), Number(simple[2])];
+  if (limit !== code.limit || period !== code.periodSeconds) {
+    console.error(
+      `${name} is ${code.limit}/${code.periodSeconds} s but wrangler.toml's ${binding} enforces ${limit}/${period} s: change both`,
+    );
+    failed = true;
+    continue;
+  }
+  console.log(`${binding}: ${limit} per ${period} s: code and wrangler.toml agree`);
 }
-const [limit, period] = [Number(simple[1]), Number(simple[2])];
-if (limit !== RATE_LIMIT.limit || period !== RATE_LIMIT.periodSeconds) {
-  console.error(
-    `RATE_LIMIT is ${RATE_LIMIT.limit}/${RATE_LIMIT.periodSeconds} s but wrangler.toml enforces ${limit}/${period} s: change both`,
-  );
-  process.exit(1);
-}
-console.log(`rate limit ${limit} per ${period} s: code and wrangler.toml agree`);
+if (failed) process.exit(1);

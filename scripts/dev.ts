@@ -142,6 +142,9 @@ function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
   const devVars = existsSync(path.join(ROOT, ".dev.vars")) ? ["--env-file", ".dev.vars"] : [];
   const listen = ["--ip", dev.LOCAL_HOST, "--port", String(port), "--show-interactive-dev-session=false"];
   const vars = ["--var", `FRONTPAYMENT_BASE_URL:${upstream.url}`];
+  // wrangler dev takes secrets from the environment only when [secrets] requires them, and
+  // TOKEN_SIGNING_SECRET is optional; as a --var the throwaway dev value reaches the Worker.
+  vars.push("--var", `TOKEN_SIGNING_SECRET:${dev.DEV_TOKEN_SIGNING_SECRET}`);
   // The emulator doubles as the merchant's identity provider, so app tokens work offline too.
   if (upstream.emulated) {
     vars.push("--var", `CUSTOMER_JWT_ISSUER:${upstream.url}`, "--var", `CUSTOMER_JWT_AUDIENCE:${dev.DEV_JWT_AUDIENCE}`);
@@ -159,7 +162,6 @@ function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
       CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
       FRONTPAYMENT_TOKEN: upstream.token,
       ADMIN_TOKEN: dev.DEV_ADMIN_TOKEN,
-      TOKEN_SIGNING_SECRET: dev.DEV_TOKEN_SIGNING_SECRET,
     },
   });
 }

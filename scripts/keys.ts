@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { AdminApiError, AdminClient, type CreatedKey, type KeyRecord } from "./lib/admin-client.ts";
 import { DEFAULT_URL, DEV_ADMIN_TOKEN, isLoopbackUrl } from "./lib/dev-defaults.ts";
+import { terminalSafe } from "./lib/terminal-text.ts";
 
 const USAGE = `Usage: npm run keys -- <command> [options]
 
@@ -66,7 +67,9 @@ async function main(argv: string[]): Promise<void> {
     case "purge": {
       const uuid = onlyArgument(rest, "purge <customerUuid>");
       await client.purgeCustomer(uuid);
-      return console.log(`Purged ${uuid} from the cache; its next read goes to Frontpayment.`);
+      return console.log(
+        `Purged ${terminalSafe(uuid)} from the cache; its next read goes to Frontpayment, even if a call was under way.`,
+      );
     }
     default:
       throw new UsageError(`unknown command "${command}"`);
@@ -99,11 +102,13 @@ async function create(client: AdminClient, values: Values, rest: string[]): Prom
   printCreated(created);
 }
 
+// Every string from the Worker goes through terminalSafe: it is printed to a terminal.
 function printCreated(created: CreatedKey): void {
-  console.log(`Created ${created.id} "${created.name}" (${created.scopes.join(", ")})`);
-  if (created.allowedOrigins) console.log(`  origins: ${created.allowedOrigins.join(", ")}`);
-  if (created.expiresAt) console.log(`  expires: ${created.expiresAt}`);
-  console.log(`\n  ${created.key}\n`);
+  const safe = terminalSafe;
+  console.log(`Created ${safe(created.id)} "${safe(created.name)}" (${safe(created.scopes.join(", "))})`);
+  if (created.allowedOrigins) console.log(`  origins: ${safe(created.allowedOrigins.join(", "))}`);
+  if (created.expiresAt) console.log(`  expires: ${safe(created.expiresAt)}`);
+  console.log(`\n  ${safe(created.key)}\n`);
   console.log("This is the only time the key is shown (only its hash is stored): copy it now.");
 }
 
@@ -117,7 +122,8 @@ async function list(client: AdminClient, values: Values, rest: string[]): Promis
 
 function keyRow(key: KeyRecord): string[] {
   const origins = key.allowedOrigins?.join(",") ?? "any";
-  return [key.id, key.name, key.scopes.join(","), key.status, origins, key.expiresAt ?? "never"];
+  const cells = [key.id, key.name, key.scopes.join(","), key.status, origins, key.expiresAt ?? "never"];
+  return cells.map(terminalSafe);
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -136,7 +142,7 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(`npm run keys: ${(error as Error).message}\nRun \`npm run keys -- --help\` for usage.`);
   } else if (error instanceof AdminApiError) {
     const status = error.status ? ` (HTTP ${[error.status, error.code].filter(Boolean).join(" ")})` : "";
-    console.error(`npm run keys: ${error.message}${status}`);
+    console.error(`npm run keys: ${terminalSafe(error.message)}${status}`);
     if (error.status === 401) console.error(adminTokenHint());
   } else {
     console.error(error);

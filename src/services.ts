@@ -3,8 +3,11 @@ import { Coalescer } from "./customers/coalescer.ts";
 import { CustomerCache, type CustomerMemory, newCustomerMemory } from "./customers/customer-cache.ts";
 import { CustomerService } from "./customers/customer-service.ts";
 import { FrontpaymentClient, type UpstreamAnswer } from "./customers/frontpayment-client.ts";
+import { PurgeLog } from "./customers/purge-log.ts";
+import { RevalidationBackoff } from "./customers/revalidation-backoff.ts";
 import { UpstreamGuard } from "./customers/upstream-guard.ts";
 import { notConfigured, parseSettings, type Settings } from "./env.ts";
+import { KeyLookupLimit } from "./keys/key-lookup-limit.ts";
 import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { ApiError } from "./lib/errors.ts";
@@ -31,13 +34,16 @@ export type ServicesVariables = { services: Services };
 
 /**
  * State that lives as long as the isolate, built once per app: the memory tiers, the
- * in-flight map and the upstream guard. Each is bounded; see its own module.
+ * in-flight map, the purge log, the revalidation backoff and the upstream guard. Each is
+ * bounded; see its own module.
  */
 interface IsolateState {
   clock: Clock;
   guard: UpstreamGuard;
   coalescer: Coalescer<UpstreamAnswer>;
   customerMemory: CustomerMemory;
+  purges: PurgeLog;
+  backoff: RevalidationBackoff;
   keyMemory: ReturnType<typeof newKeyMemory>;
   rateMemory: RateMemory;
   fetch: typeof fetch | undefined;
@@ -61,7 +67,11 @@ export class Services {
     const settings = parseSettings(env);
     this.settings = settings;
     this.clock = isolate.clock;
-    this.keys = new ApiKeyStore(env.API_KEYS, isolate.keyMemory);
+    this.keys = new ApiKeyStore(
+      env.API_KEYS,
+      isolate.keyMemory,
+      new KeyLookupLimit(env.KEY_LOOKUP_LIMITER, isolate.keyMemory.suspects),
+    );
     this.rateMemory = isolate.rateMemory;
     const { tokenSecrets, identityProvider: idp } = settings;
     const tokenConfig: CustomerTokenConfig = {
@@ -89,7 +99,7 @@ export class Services {
     ];
     const { config } = settings;
     this.#cache = config
-      ? new CustomerCache(env.CACHE, config, isolate.customerMemory, isolate.clock)
+      ? new CustomerCache(env.CACHE, config, isolate.customerMemory, isolate.clock, isolate.purges)
       : notConfigured(settings.problems);
     if (!config || this.#cache instanceof Error) {
       this.#customers = notConfigured(settings.problems);
@@ -107,6 +117,7 @@ export class Services {
         }),
         guard: isolate.guard,
         coalescer: isolate.coalescer,
+        backoff: isolate.backoff,
         timeoutMs: config.upstreamTimeoutMs,
       });
     }
@@ -147,6 +158,8 @@ export function services(deps: Deps = {}) {
     guard: deps.guard ?? new UpstreamGuard(clock),
     coalescer: new Coalescer<UpstreamAnswer>(),
     customerMemory: deps.customerMemory ?? newCustomerMemory(),
+    purges: new PurgeLog(),
+    backoff: new RevalidationBackoff(clock),
     keyMemory: newKeyMemory(),
     rateMemory: newRateMemory(),
     fetch: deps.fetch,

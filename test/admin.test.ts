@@ -139,6 +139,29 @@ describe("POST /admin/keys", () => {
         detail: /^allowedOrigins\.0: must be an origin/,
       },
       {
+        name: "allowedOrigins with an ftp:// origin",
+        body: JSON.stringify({ name: "k", allowedOrigins: ["ftp://shop.example"] }),
+        detail: /^allowedOrigins\.0: must be an origin/,
+      },
+      {
+        name: "allowedOrigins with a ws:// origin",
+        body: JSON.stringify({ name: "k", allowedOrigins: ["ws://shop.example"] }),
+        detail: /^allowedOrigins\.0: must be an origin/,
+      },
+      ...[
+        ["an escape sequence", "\u001b[31mred\u001b[0m"],
+        ["a line break inside", "one\r\nfake row"],
+        ["a trailing line break", "name\n"],
+        ["NUL", "nul\u0000byte"],
+        ["a bidi override", "admin\u202etxt.exe"],
+        ["a zero-width joiner", "zero\u200dwidth"],
+        ["DEL", "del\u007f"],
+      ].map(([what, name]) => ({
+        name: `a name with ${what}`,
+        body: JSON.stringify({ name }),
+        detail: /^name: must not contain control or format characters/,
+      })),
+      {
         name: "an empty allowedOrigins list",
         body: JSON.stringify({ name: "k", allowedOrigins: [] }),
         detail: /^allowedOrigins: must list at least one origin/,
@@ -208,6 +231,12 @@ describe("POST /admin/keys", () => {
         expect((await listKeys()).keys.length).toBe(before);
       });
     }
+
+    it("still accepts names in any script, with accents, dashes and emoji", async () => {
+      const name = "Nordlys Kaffe – Tromsø ÆØÅ 東京 🍰";
+      const { key } = await created({ name, allowedOrigins: ["http://localhost:8787"] });
+      expect(key.name).toBe(name);
+    });
   });
 });
 

@@ -18,6 +18,7 @@ const DOCUMENTED_ERRORS: [number, string][] = [
   [429, "rate_limited"],
   [502, "upstream_error"],
   [503, "not_configured"],
+  [503, "upstream_busy"],
   [504, "upstream_timeout"],
   [500, "internal_error"],
 ];

@@ -45,7 +45,7 @@ describe("Frontpayment's rate budget", () => {
     expect(await upstreamRequests(miss)).toBe(1);
   });
 
-  it("pauses every call when the budget is spent: stale copies are served, misses get 502 with Retry-After", async () => {
+  it("pauses every call when the budget is spent: stale copies are served, misses get 503 upstream_busy with Retry-After", async () => {
     const { call, clock, base } = isolatedApp();
     const { key } = await createKey();
     const spent = await customerWith({ "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" });
@@ -54,8 +54,8 @@ describe("Frontpayment's rate budget", () => {
     const miss = uniqueUuid();
     await putCustomer(miss);
     const refused = await call(`/v1/customers/${miss}`, withKey(key));
-    expect(refused.status).toBe(502);
-    expect((await json(refused)).code).toBe("upstream_error");
+    expect(refused.status).toBe(503);
+    expect((await json(refused)).code).toBe("upstream_busy");
     expect(refused.headers.get("Retry-After")).toBe("2");
     expect(await upstreamRequests(miss)).toBe(0);
 
@@ -74,15 +74,47 @@ describe("Frontpayment's rate budget", () => {
     const { call, clock, base } = isolatedApp();
     const { key } = await createKey();
     const throttled = uniqueUuid();
-    await putCustomer(throttled, { behaviour: { mode: "status", status: 429 }, headers: { "retry-after": "5" } });
+    await putCustomer(throttled, { behaviour: { mode: "throttled", retryAfterSeconds: 5 } });
     const response = await call(`/v1/customers/${throttled}`, withKey(key));
-    expect(response.status).toBe(502);
+    expect(response.status).toBe(503);
+    expect((await json(response)).code).toBe("upstream_busy");
     expect(response.headers.get("Retry-After")).toBe("5");
     expect(await upstreamRequests(throttled)).toBe(1);
 
     clock.set(base + 4_000);
     expect((await call(`/v1/customers/${throttled}`, withKey(key))).headers.get("Retry-After")).toBe("1");
     expect(await upstreamRequests(throttled)).toBe(1);
+  });
+
+  it("honours a 429's Retry-After given as an HTTP date", async () => {
+    const { call, clock, base } = isolatedApp();
+    const { key } = await createKey();
+    const throttled = uniqueUuid();
+    // The emulator dates it 40 s after its own now; the app's clock starts at the same instant.
+    await putCustomer(throttled, { behaviour: { mode: "throttled-date", retryAfterSeconds: 40 } });
+    const response = await call(`/v1/customers/${throttled}`, withKey(key));
+    expect(response.status).toBe(503);
+    expect((await json(response)).code).toBe("upstream_busy");
+    expect(Number(response.headers.get("Retry-After"))).toBeGreaterThanOrEqual(38);
+    expect(Number(response.headers.get("Retry-After"))).toBeLessThanOrEqual(41);
+
+    // Still paused past the 10 s an unreadable Retry-After would have meant.
+    clock.set(base + 20_000);
+    const miss = uniqueUuid();
+    await putCustomer(miss);
+    expect((await call(`/v1/customers/${miss}`, withKey(key))).status).toBe(503);
+    expect(await upstreamRequests(miss)).toBe(0);
+  });
+
+  it("serves a stale copy rather than upstream_busy while Frontpayment throttles", async () => {
+    const { call } = isolatedApp();
+    const { key } = await createKey();
+    const stale = uniqueUuid();
+    await putCustomer(stale, { behaviour: { mode: "throttled" } });
+    await seedCache(stale, 400);
+    const response = await call(`/v1/customers/${stale}`, withKey(key));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("Cache-Status")).toContain("detail=stale");
   });
 
   it("reads a Unix-time x-ratelimit-reset as a time, not a duration", async () => {

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import type { Config } from "../env.ts";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
+import { PurgeLog, type StoreTicket } from "./purge-log.ts";
 import { Customer } from "./schemas.ts";
 
 /**
@@ -24,6 +25,13 @@ export type CacheRead =
 /** KV refuses an expirationTtl under 60 s. */
 const KV_MIN_TTL_SECONDS = 60;
 
+/**
+ * A purge leaves a marker `purged:v1:<uuid>` (its time) for this long, so an upstream call
+ * that another isolate started before the purge does not store its result after it. It only
+ * has to outlive such a call (UPSTREAM_TIMEOUT_MS); 60 s is KV's shortest lifetime.
+ */
+const PURGE_MARKER_SECONDS = KV_MIN_TTL_SECONDS;
+
 const MEMORY_TTL_MS = 5_000;
 
 /**
@@ -41,12 +49,20 @@ export class CustomerCache {
   readonly #config: Config;
   readonly #memory: CustomerMemory;
   readonly #clock: Clock;
+  readonly #purges: PurgeLog;
 
-  constructor(kv: KVNamespace, config: Config, memory = newCustomerMemory(), clock: Clock = systemClock) {
+  constructor(
+    kv: KVNamespace,
+    config: Config,
+    memory = newCustomerMemory(),
+    clock: Clock = systemClock,
+    purges = new PurgeLog(),
+  ) {
     this.#kv = kv;
     this.#config = config;
     this.#memory = memory;
     this.#clock = clock;
+    this.#purges = purges;
   }
 
   async read(uuid: string): Promise<CacheRead> {
@@ -72,8 +88,44 @@ export class CustomerCache {
     return this.#put(uuid, { v: 1, fetchedAt: now, notFound: true }, this.#config.negativeCacheTtlSeconds, now);
   }
 
+  /** Taken when an upstream call for this customer starts; see `store`. */
+  ticket(uuid: string): StoreTicket {
+    const now = this.#clock.now();
+    return { generation: this.#purges.generation(uuid, now), startedAt: now };
+  }
+
+  /**
+   * Stores what an upstream call answered (a profile, or undefined for "not found") unless the
+   * customer was purged after the call started: in this isolate exactly (purge generation),
+   * in others once the purge marker is visible to this one's KV read (docs/api.md#purge). The
+   * memory tier is written at once, so the next read here needs no KV read.
+   */
+  async store(uuid: string, customer: Customer | undefined, ticket: StoreTicket): Promise<void> {
+    const now = this.#clock.now();
+    if (this.#purges.generation(uuid, now) !== ticket.generation) return;
+    const envelope: Envelope = customer ? { v: 1, fetchedAt: now, customer } : { v: 1, fetchedAt: now, notFound: true };
+    this.#memory.set(uuid, envelope, MEMORY_TTL_MS, now);
+    const purgedAt = Number(await this.#kv.get(purgedKey(uuid), "text"));
+    if (purgedAt >= ticket.startedAt || this.#purges.generation(uuid, this.#clock.now()) !== ticket.generation) {
+      this.#memory.delete(uuid);
+      return;
+    }
+    const { cacheTtlSeconds, cacheStaleSeconds, negativeCacheTtlSeconds } = this.#config;
+    const lifetime = customer ? cacheTtlSeconds + cacheStaleSeconds : negativeCacheTtlSeconds;
+    await this.#kv.put(key(uuid), JSON.stringify(envelope), {
+      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifetime),
+    });
+  }
+
+  /**
+   * Drops a customer from both tiers. The marker goes first, so a call in flight elsewhere
+   * that reads it before writing does not put the old profile back.
+   */
   async delete(uuid: string): Promise<void> {
+    const now = this.#clock.now();
+    this.#purges.purge(uuid, now);
     this.#memory.delete(uuid);
+    await this.#kv.put(purgedKey(uuid), String(now), { expirationTtl: PURGE_MARKER_SECONDS });
     await this.#kv.delete(key(uuid));
   }
 
@@ -103,6 +155,7 @@ export class CustomerCache {
 }
 
 const key = (uuid: string) => `customer:v1:${uuid}`;
+const purgedKey = (uuid: string) => `purged:v1:${uuid}`;
 
 /** Anything unreadable (old format, hand-edited, truncated) is a miss, never a 500. */
 function parseEnvelope(text: string | null): Envelope | undefined {

@@ -3,6 +3,8 @@ import type { RateGate } from "../middleware/rate-limit.ts";
 import type { Coalescer } from "./coalescer.ts";
 import type { CustomerCache } from "./customer-cache.ts";
 import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
+import type { StoreTicket } from "./purge-log.ts";
+import type { RevalidationBackoff } from "./revalidation-backoff.ts";
 import type { Customer } from "./schemas.ts";
 import type { UpstreamGuard } from "./upstream-guard.ts";
 
@@ -41,16 +43,20 @@ export const upstreamTimeout = () => new ApiError("upstream_timeout", "Frontpaym
 
 export const upstreamError = () => new ApiError("upstream_error", "Frontpayment could not be read. Try again later.");
 
-/** Frontpayment's budget is spent; there is no code of its own for it yet, so 502 + Retry-After. */
+/** Frontpayment's request budget is spent: temporary, so 503 with a code of its own and Retry-After. */
 export const upstreamBusy = (retryAfterSeconds = 1) =>
-  new ApiError("upstream_error", "Frontpayment's request limit is reached; retry later.", {
+  new ApiError("upstream_busy", "Frontpayment's request limit is reached; retry later.", {
     "Retry-After": String(Math.max(1, retryAfterSeconds)),
   });
+
+/** What one shared upstream call needs besides the uuid. */
+type FetchOptions = Omit<ReadRequest, "gate"> & { retry?: boolean };
 
 /**
  * The read path: memory/KV first, Frontpayment only when no usable copy exists.
  * Fresh copies are served as they are; stale ones at once while one background revalidation
- * runs; a failed revalidation leaves the stale copy in place (stale-if-error).
+ * runs; a failed revalidation leaves the stale copy in place (stale-if-error) and backs off
+ * for that customer (revalidation-backoff.ts).
  * One instance per isolate; what belongs to a request comes in as a `ReadRequest`.
  */
 export class CustomerService {
@@ -58,6 +64,7 @@ export class CustomerService {
   readonly #client: FrontpaymentClient;
   readonly #guard: UpstreamGuard;
   readonly #coalescer: Coalescer<UpstreamAnswer>;
+  readonly #backoff: RevalidationBackoff;
   readonly #timeoutMs: number;
 
   constructor(options: {
@@ -65,12 +72,14 @@ export class CustomerService {
     client: FrontpaymentClient;
     guard: UpstreamGuard;
     coalescer: Coalescer<UpstreamAnswer>;
+    backoff: RevalidationBackoff;
     timeoutMs: number;
   }) {
     this.#cache = options.cache;
     this.#client = options.client;
     this.#guard = options.guard;
     this.#coalescer = options.coalescer;
+    this.#backoff = options.backoff;
     this.#timeoutMs = options.timeoutMs;
   }
 
@@ -84,9 +93,10 @@ export class CustomerService {
       case "not_found":
         throw customerNotFound(hit(cached.ttlSeconds));
       case "stale":
-        // The answer does not wait for this call, so it is not observed.
-        if (this.#guard.optionalCallsAllowed()) {
-          const revalidation = request.gate.verdict.then(() => this.#fetch(uuid, { waitUntil: request.waitUntil }));
+        // The answer does not wait for this call, so it is not observed; a caller over its
+        // limit costs Frontpayment nothing, even in the background.
+        if (this.#guard.optionalCallsAllowed() && this.#backoff.allows(uuid)) {
+          const revalidation = request.gate.verdict.then(() => this.#revalidate(uuid, request.waitUntil));
           request.waitUntil(revalidation.catch(() => undefined));
         }
         return {
@@ -119,11 +129,26 @@ export class CustomerService {
   }
 
   /**
-   * One shared upstream call per customer; maps failures to the API's errors. Only the
-   * request that starts the call observes it: the ones that join it made no call of their own.
+   * A background revalidation: nobody waits for it (so it is not observed), it is not retried,
+   * and a failure backs this customer off while its stale copy keeps being served.
    */
-  #fetch(uuid: string, request: Omit<ReadRequest, "gate">): Promise<UpstreamAnswer> {
-    return this.#coalescer.run(uuid, () => this.#fetchAndStore(uuid, request), {
+  async #revalidate(uuid: string, waitUntil: ReadRequest["waitUntil"]): Promise<void> {
+    try {
+      await this.#fetch(uuid, { waitUntil, retry: false });
+      this.#backoff.succeeded(uuid);
+    } catch {
+      this.#backoff.failed(uuid);
+    }
+  }
+
+  /**
+   * One shared upstream call per customer and purge generation (a read after a purge never
+   * joins a call that started before it); maps failures to the API's errors. Only the request
+   * that starts the call observes it: the ones that join it made no call of their own.
+   */
+  #fetch(uuid: string, request: FetchOptions): Promise<UpstreamAnswer> {
+    const ticket = this.#cache.ticket(uuid);
+    return this.#coalescer.run(`${uuid}#${ticket.generation}`, () => this.#fetchAndStore(uuid, ticket, request), {
       keepAlive: request.waitUntil,
       // The owner's call gives up within the same budget; a joiner waits no longer than that.
       budgetMs: this.#timeoutMs,
@@ -131,16 +156,16 @@ export class CustomerService {
     });
   }
 
-  async #fetchAndStore(uuid: string, request: Omit<ReadRequest, "gate">): Promise<UpstreamAnswer> {
+  async #fetchAndStore(uuid: string, ticket: StoreTicket, request: FetchOptions): Promise<UpstreamAnswer> {
     const observe = request.observe ?? (() => {});
     const retryAfter = this.#guard.retryAfterSeconds();
     if (retryAfter > 0) throw upstreamBusy(retryAfter);
     try {
-      const call = await this.#client.getCustomer(uuid);
+      const call = await this.#client.getCustomer(uuid, { retry: request.retry });
       observe({ status: call.answer.status, durationMs: call.durationMs });
       this.#guard.noteBudget(call.budget);
       const { answer } = call;
-      const stored = answer.found ? this.#cache.write(uuid, answer.customer) : this.#cache.writeNotFound(uuid);
+      const stored = this.#cache.store(uuid, answer.found ? answer.customer : undefined, ticket);
       request.waitUntil(stored.catch((error) => logCacheWriteFailure(error)));
       return answer;
     } catch (error) {

@@ -8,7 +8,7 @@ export type UpstreamFailure =
   | "unavailable" // network error, 5xx or 510 (after the one retry)
   | "unauthorized" // 401/403: our FRONTPAYMENT_TOKEN is wrong or expired
   | "throttled" // 429: Frontpayment's rate budget for our token is spent
-  | "bad_response"; // redirect, unexpected status, not JSON, or not the documented schema
+  | "bad_response"; // redirect, unexpected status (a 404 other than customerNotFound too), not JSON, not the schema, another uuid
 
 /** Why the upstream call failed. Carries no upstream body: nothing of it may reach a caller. */
 export class UpstreamError extends Error {
@@ -48,7 +48,8 @@ const MIN_RETRY_BUDGET_MS = 100;
 
 /**
  * The one upstream call: GET /api/v1/connect/customers/details/{uuid} with the merchant token.
- * One total time budget, at most one retry (network error or 5xx), never a redirect.
+ * One total time budget, at most one retry (network error or 5xx; none with `retry: false`),
+ * never a redirect.
  */
 export class FrontpaymentClient {
   readonly #baseUrl: string;
@@ -74,28 +75,31 @@ export class FrontpaymentClient {
 
   /**
    * `uuid` must already be validated: it is put into the path as it is. Waiting for one of
-   * the isolate's upstream slots (upstream-guard.ts) spends the same time budget.
+   * the isolate's upstream slots (upstream-guard.ts) spends the same time budget. A call
+   * nobody waits for (a background revalidation) passes `retry: false`: against a failing
+   * Frontpayment a retry only doubles the load, and the stale copy is served anyway.
    */
-  async getCustomer(uuid: string): Promise<UpstreamCall> {
+  async getCustomer(uuid: string, options: { retry?: boolean } = {}): Promise<UpstreamCall> {
     const started = Date.now();
-    const call = await this.#guard.withSlot(this.#timeoutMs, () => this.#call(uuid, started));
+    const maxAttempts = options.retry === false ? 1 : 2;
+    const call = await this.#guard.withSlot(this.#timeoutMs, () => this.#call(uuid, started, maxAttempts));
     if (call) return call;
     const timeout = new UpstreamError("timeout");
     timeout.durationMs = Date.now() - started;
     throw timeout;
   }
 
-  async #call(uuid: string, started: number): Promise<UpstreamCall> {
+  async #call(uuid: string, started: number, maxAttempts: number): Promise<UpstreamCall> {
     const deadline = started + this.#timeoutMs;
     const url = `${this.#baseUrl}/api/v1/connect/customers/details/${uuid}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.#attempt(url, deadline);
+        const result = await this.#attempt(url, uuid, deadline);
         return { ...result, durationMs: Date.now() - started };
       } catch (error) {
         const failure = error instanceof UpstreamError ? error : new UpstreamError("unavailable");
         const retryable = failure.failure === "unavailable";
-        if (!retryable || attempt > 1 || deadline - Date.now() < MIN_RETRY_BUDGET_MS) {
+        if (!retryable || attempt >= maxAttempts || deadline - Date.now() < MIN_RETRY_BUDGET_MS) {
           failure.durationMs = Date.now() - started;
           throw failure;
         }
@@ -103,7 +107,7 @@ export class FrontpaymentClient {
     }
   }
 
-  async #attempt(url: string, deadline: number): Promise<Omit<UpstreamCall, "durationMs">> {
+  async #attempt(url: string, uuid: string, deadline: number): Promise<Omit<UpstreamCall, "durationMs">> {
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw new UpstreamError("timeout");
     const signal = AbortSignal.timeout(remaining);
@@ -126,7 +130,7 @@ export class FrontpaymentClient {
     };
     const status = response.status;
     if (status === 200) {
-      const customer = parseFound(text);
+      const customer = parseFound(text, uuid);
       if (!customer) throw new UpstreamError("bad_response", status);
       return { answer: { found: true, customer, status }, budget };
     }
@@ -134,7 +138,7 @@ export class FrontpaymentClient {
       return { answer: { found: false, status }, budget };
     }
     if (status === 429) {
-      const reset = numberHeader(response.headers, "retry-after") ?? budget.reset;
+      const reset = retryAfterHeader(response.headers) ?? budget.reset;
       throw new UpstreamError("throttled", status, { remaining: 0, reset });
     }
     if (status === 401 || status === 403) throw new UpstreamError("unauthorized", status);
@@ -174,6 +178,18 @@ function numberHeader(headers: Headers, name: string): number | undefined {
   return value === null ? undefined : Number.parseInt(value, 10);
 }
 
+/**
+ * `Retry-After` in either of its forms (RFC 9110): a number of seconds, kept as it is, or an
+ * HTTP date, turned into a Unix time in seconds (upstream-guard.ts reads both).
+ */
+function retryAfterHeader(headers: Headers): number | undefined {
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.ceil(date / 1000);
+}
+
 function isTimeout(error: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (error instanceof Error && error.name === "TimeoutError");
 }
@@ -186,13 +202,18 @@ function parseJson(text: string): unknown {
   }
 }
 
-function parseFound(text: string): Customer | null {
+/** An answer about another customer than the one asked for is a schema violation: never served or stored. */
+function parseFound(text: string, uuid: string): Customer | null {
   const result = z.safeParse(UpstreamFound, parseJson(text));
-  return result.success ? trimCustomer(result.data.data) : null;
+  return result.success && result.data.data.uuid === uuid ? trimCustomer(result.data.data) : null;
 }
 
-/** A 404 counts as "no such customer" only in Frontpayment's envelope, not a proxy's 404 page. */
+/**
+ * Only Frontpayment's `customerNotFound` means "no such customer". Any other 404 (its
+ * `orderNotFound` envelope, a gateway's page, a wrong base URL) is an upstream failure, so it
+ * can never replace a good copy with a not-found marker.
+ */
 function isDocumentedNotFound(text: string): boolean {
-  const body = parseJson(text) as { status_code?: unknown; message?: unknown } | null | undefined;
-  return typeof body === "object" && body !== null && (body.message === "customerNotFound" || body.status_code === 404);
+  const body = parseJson(text) as { message?: unknown } | null | undefined;
+  return typeof body === "object" && body !== null && body.message === "customerNotFound";
 }

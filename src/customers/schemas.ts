@@ -2,13 +2,24 @@ import * as z from "zod/mini";
 
 /*
  * Two families of schemas:
- * - Upstream*: what Frontpayment sends. Parsing with z.object strips unknown keys, so
- *   `personalNumber`, address uuids and the envelope never get past it.
+ * - Upstream*: what Frontpayment sends, read liberally (docs/api.md#reading-frontpayment).
+ *   Parsing with z.object strips unknown keys, so `personalNumber`, address uuids, the
+ *   envelope and any field Frontpayment adds later never get past it.
  * - Customer / CustomerAddresses: what we answer (docs/api.md#customer-answers). They also build
  *   /openapi.json.
  */
 
-/** An address's fields, the same upstream and in our answer (upstream also sends a `uuid`). */
+/**
+ * A string, or an integer where Frontpayment documents a string (its own examples elsewhere
+ * send `organizationId` as a number): read as its decimal string. A fraction, or an integer
+ * too big to be exact, cannot be read as one and stays a schema violation.
+ */
+const digits = z.pipe(
+  z.union([z.string(), z.int()]),
+  z.transform((value: string | number) => (typeof value === "number" ? String(value) : value)),
+);
+
+/** An address's fields in our answer (upstream also sends a `uuid`). */
 const addressFields = {
   street: z.string(),
   zip: z.string(),
@@ -16,15 +27,15 @@ const addressFields = {
   country: z.string().register(z.globalRegistry, { description: "ISO 3166-1 alpha-2 code" }),
 };
 
-const UpstreamAddress = z.object(addressFields);
+const UpstreamAddress = z.object({ ...addressFields, zip: digits });
 
 export const UpstreamCustomer = z.object({
   uuid: z.string(),
   type: z.string(),
   name: z.string(),
-  countryCode: z.nullish(z.string()),
-  msisdn: z.nullish(z.string()),
-  organizationId: z.nullish(z.string()),
+  countryCode: z.nullish(digits),
+  msisdn: z.nullish(digits),
+  organizationId: z.nullish(digits),
   email: z.string(),
   preferredLanguage: z.nullish(z.string()),
   status: z.string(),

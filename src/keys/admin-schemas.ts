@@ -7,22 +7,36 @@ import { SCOPES } from "./key-record.ts";
  * own problem instead: the admin's 400 must say what to fix (docs/api.md#admin-api).
  */
 
-/** `https://shop.example` exactly: scheme, host, optional port; no path, no trailing slash. */
+/** `https://shop.example` exactly: http(s) only, host, optional port; no path, no trailing slash. */
 const Origin = z.string("must be a string").check(
   z.refine((value) => {
     try {
-      return new URL(value).origin === value;
+      const url = new URL(value);
+      return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
     } catch {
       return false;
     }
-  }, "must be an origin such as https://shop.example (no path or trailing slash)"),
+  }, "must be an origin such as https://shop.example (http or https; no path or trailing slash)"),
 );
+
+/**
+ * Unicode control and format characters (categories Cc and Cf): escape sequences, line breaks,
+ * NUL, bidi overrides. A name is printed to operators' terminals; none of these belongs there.
+ */
+const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}]/u;
 
 export const CreateKeyBody = z.strictObject(
   {
-    name: z
-      .string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") })
-      .check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(100, "must be at most 100 characters")),
+    name: z.string({ error: (issue) => (issue.input === undefined ? "is required" : "must be a string") }).check(
+      // Before trimming, so a trailing line break is refused rather than silently cut.
+      z.refine(
+        (value) => !CONTROL_OR_FORMAT.test(value),
+        "must not contain control or format characters (escape sequences, line breaks, NUL, bidi overrides)",
+      ),
+      z.trim(),
+      z.minLength(1, "must not be empty"),
+      z.maxLength(100, "must be at most 100 characters"),
+    ),
     scopes: z.optional(
       z
         .array(z.enum(SCOPES, `must be one of ${SCOPES.join(", ")}`), "must be an array of scopes")

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { generateApiKey, generateKeyId, isWellFormedApiKey } from "./key-format.ts";
+import { type KeyLookupLimit, newLookupSuspects } from "./key-lookup-limit.ts";
 import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.ts";
 
 /*
@@ -33,6 +34,8 @@ export const newKeyMemory = () => ({
   // request. It holds keys as presented, in this isolate's memory only (where the request
   // already put them), never in KV or a log. Same bound as `known`; forged keys never enter.
   hashes: new BoundedTtlMap<string, string>(1_000, 60_000),
+  // Client IPs that presented an unknown key lately (key-lookup-limit.ts).
+  suspects: newLookupSuspects(),
 });
 export type KeyMemory = ReturnType<typeof newKeyMemory>;
 
@@ -56,13 +59,15 @@ export class ApiKeyStore {
   readonly #unknown: KeyMemory["unknown"];
   readonly #byId: KeyMemory["byId"];
   readonly #hashes: KeyMemory["hashes"];
+  readonly #lookupLimit: KeyLookupLimit | undefined;
 
-  constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory()) {
+  constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory(), lookupLimit?: KeyLookupLimit) {
     this.#kv = kv;
     this.#known = memory.known;
     this.#unknown = memory.unknown;
     this.#byId = memory.byId;
     this.#hashes = memory.hashes;
+    this.#lookupLimit = lookupLimit;
   }
 
   /** Creates a key; the plaintext is returned here and never stored. */
@@ -86,9 +91,11 @@ export class ApiKeyStore {
 
   /**
    * The record for a presented key, or null when the key is malformed or unknown.
-   * Revoked and expired records are returned as they are: the caller decides.
+   * Revoked and expired records are returned as they are: the caller decides. A key not in
+   * memory costs a KV read, which `clientIp`'s failed lookups bound (key-lookup-limit.ts):
+   * over that limit this throws 429 `rate_limited` before reading.
    */
-  async find(key: string): Promise<ApiKeyRecord | null> {
+  async find(key: string, clientIp?: string): Promise<ApiKeyRecord | null> {
     const memoized = this.#hashes.get(key);
     if (!memoized && !isWellFormedApiKey(key)) return null;
     const hash = memoized ?? (await sha256Hex(key));
@@ -98,11 +105,15 @@ export class ApiKeyStore {
       return remembered;
     }
     if (this.#unknown.get(hash)) return null;
+    const counted = (await this.#lookupLimit?.beforeRead(clientIp)) ?? false;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
     if (record) {
       this.#remember(hash, record);
       this.#hashes.set(key, hash);
-    } else this.#unknown.set(hash, true);
+    } else {
+      this.#unknown.set(hash, true);
+      await this.#lookupLimit?.failed(clientIp, counted);
+    }
     return record;
   }
 

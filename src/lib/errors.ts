@@ -15,6 +15,7 @@ export const ERRORS = {
   rate_limited: { status: 429, title: "Too many requests" },
   upstream_error: { status: 502, title: "Upstream error" },
   not_configured: { status: 503, title: "Service not configured" },
+  upstream_busy: { status: 503, title: "Upstream busy" },
   upstream_timeout: { status: 504, title: "Upstream timeout" },
   internal_error: { status: 500, title: "Internal error" },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -81,8 +81,10 @@ export function authenticate(options: { scopes: readonly Scope[]; keys: boolean;
 }
 
 async function keyCaller(c: Context<AuthEnv>, key: string | undefined, options: { keys: boolean }): Promise<Caller> {
-  const record = key ? await c.get("services").keys.find(key) : null;
-  if (!record || !isUsable(record, c.get("services").clock.now())) throw unauthorizedKey();
+  const services = c.get("services");
+  // The client IP bounds what unknown keys cost (src/keys/key-lookup-limit.ts).
+  const record = key ? await services.keys.find(key, c.req.header("CF-Connecting-IP")) : null;
+  if (!record || !isUsable(record, services.clock.now())) throw unauthorizedKey();
   checkOrigin(c, record);
   if (!options.keys) throw keyNotAccepted();
   return { kind: "key", key: record, scopes: record.scopes, rateLimitKey: record.id };

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import * as z from "zod/mini";
 import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
 import { type AppEnv, notConfigured } from "../env.ts";
+import { tooManyUnknownKeys } from "../keys/key-lookup-limit.ts";
 import { READ_SCOPES } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
 import { defineRoute } from "../lib/openapi.ts";
@@ -107,7 +108,11 @@ export const createCustomerToken = defineRoute({
       description: "The key lacks `tokens:issue`, or the request came from a browser",
       problems: [() => scopeMissing(["tokens:issue"]), browserRefused],
     },
-    429: { description: "Over the key's rate limit", problems: [rateLimited], headers: ["Retry-After", "RateLimit"] },
+    429: {
+      description: "Over the key's rate limit, or too many unknown API keys from the client's IP",
+      problems: [rateLimited, tooManyUnknownKeys],
+      headers: ["Retry-After", "RateLimit"],
+    },
     503: {
       description: "TOKEN_SIGNING_SECRET is missing or shorter than 32 bytes",
       problems: [() => notConfigured(["TOKEN_SIGNING_SECRET is not set"])],

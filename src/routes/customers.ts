@@ -4,6 +4,7 @@ import { customerNotFound, upstreamBusy, upstreamError, upstreamTimeout } from "
 import { etagMatches, renderProfile } from "../customers/rendered-profile.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { type AppEnv, notConfigured } from "../env.ts";
+import { tooManyUnknownKeys } from "../keys/key-lookup-limit.ts";
 import { READ_SCOPES } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
 import { defineRoute, type ResponseSpec } from "../lib/openapi.ts";
@@ -41,20 +42,25 @@ const readResponses = {
   },
   404: { description: "No such customer", problems: [customerNotFound] },
   429: {
-    description: "Over the caller's rate limit (per key, or per customer for tokens)",
-    problems: [rateLimited],
+    description:
+      "Over the caller's rate limit (per key, or per customer for tokens), or too many unknown API keys " +
+      "from the client's IP",
+    problems: [rateLimited, tooManyUnknownKeys],
     headers: ["Retry-After", "RateLimit"],
   },
   502: {
     description:
-      "Frontpayment failed, or its request limit is reached (then with Retry-After), and no stale copy " +
-      "exists; or the identity provider's keys cannot be read",
-    problems: [upstreamError, upstreamBusy, identityProviderUnavailable],
+      "Frontpayment failed and no stale copy exists; or the identity provider's keys cannot be read " +
+      "(then with Retry-After)",
+    problems: [upstreamError, identityProviderUnavailable],
     headers: ["Retry-After"],
   },
   503: {
-    description: "A secret or setting is missing or invalid",
-    problems: [() => notConfigured(["FRONTPAYMENT_TOKEN is not set"])],
+    description:
+      "A secret or setting is missing or invalid; or Frontpayment's request limit is reached and no stale " +
+      "copy exists (then with Retry-After)",
+    problems: [() => notConfigured(["FRONTPAYMENT_TOKEN is not set"]), upstreamBusy],
+    headers: ["Retry-After"],
   },
   504: { description: "Frontpayment timed out and no stale copy exists", problems: [upstreamTimeout] },
 } satisfies Record<number, ResponseSpec>;

@@ -5,6 +5,8 @@ export type Behaviour = (
   | { mode: "ok" }
   | { mode: "status"; status: number }
   | { mode: "html" | "malformed" | "schema" | "redirect" | "drop" | "huge" }
+  | { mode: "foreign-404" | "gateway-404" | "other-customer" }
+  | { mode: "throttled" | "throttled-date"; retryAfterSeconds?: number }
   | { mode: "slow"; delayMs: number }
   | { mode: "fail-then-ok"; failures: number; status: number }
 ) & { delayMs?: number };
@@ -23,7 +25,7 @@ export function uniqueUuid(prefix = "T"): string {
 
 import { upstreamCustomer } from "../support/seed-customers.ts";
 
-export { TEST_PERSONAL_NUMBER, upstreamCustomer } from "../support/seed-customers.ts";
+export { SEEDED, TEST_PERSONAL_NUMBER, upstreamCustomer } from "../support/seed-customers.ts";
 
 /** Creates or changes a customer in the emulator. */
 export async function putCustomer(

@@ -42,6 +42,15 @@ const NOT_FOUND = {
   is_data: false,
   data: null,
 };
+/** Frontpayment's 404 for another resource: a 404, but not "no such customer". */
+const ORDER_NOT_FOUND = {
+  status_code: 404,
+  status_message: "Not Found",
+  message: "orderNotFound",
+  is_error: false,
+  errors: null,
+};
+const HTML_404 = "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>\r\n";
 const HTML_502 = [
   "<html>",
   "<head><title>502 Bad Gateway</title></head>",
@@ -128,8 +137,12 @@ function parseCustomer(body: unknown, previous: Customer | undefined): Customer 
   if (!isIntegerIn(behaviour.status, 200, 599) || (behaviour.mode === "status" && behaviour.status === undefined)) {
     return "behaviour.status must be an HTTP status 200-599";
   }
-  if (!isIntegerIn(behaviour.failures, 0, Infinity) || !isIntegerIn(behaviour.delayMs, 0, Infinity)) {
-    return "behaviour.failures and behaviour.delayMs must be non-negative integers";
+  if (
+    !isIntegerIn(behaviour.failures, 0, Infinity) ||
+    !isIntegerIn(behaviour.delayMs, 0, Infinity) ||
+    !isIntegerIn(behaviour.retryAfterSeconds, 0, Infinity)
+  ) {
+    return "behaviour.failures, behaviour.delayMs and behaviour.retryAfterSeconds must be non-negative integers";
   }
   const data = "data" in body ? body.data : previous?.data;
   if (["ok", "slow", "fail-then-ok", "huge"].includes(behaviour.mode as Mode) && data === undefined) {
@@ -204,6 +217,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
         return sendJson(res, 200, schemaViolation(uuid), headers);
       case "huge":
         return sendJson(res, 200, success({ ...(data as object), padding: "x".repeat(1_000_000) }), headers);
+      case "foreign-404":
+        return sendJson(res, 404, ORDER_NOT_FOUND, headers);
+      case "gateway-404":
+        return send(res, 404, "text/html", HTML_404, headers);
+      case "other-customer":
+        // Another customer's record, as a mixed-up cache or routing in front of Frontpayment would answer.
+        return sendJson(res, 200, success(SEEDS.example?.data), headers);
+      case "throttled":
+      case "throttled-date": {
+        const seconds = behaviour.retryAfterSeconds ?? 30;
+        const retryAfter =
+          behaviour.mode === "throttled" ? String(seconds) : new Date(Date.now() + seconds * 1000).toUTCString();
+        return sendJson(res, 429, failure(429), { ...headers, "retry-after": retryAfter });
+      }
       case "redirect":
         return send(res, 302, "text/plain", "", { ...headers, location: `${url}/__emulator/redirected/${uuid}` });
       case "drop":

@@ -13,20 +13,33 @@ export const MODES = [
   "drop",
   "fail-then-ok",
   "huge",
+  "foreign-404",
+  "gateway-404",
+  "other-customer",
+  "throttled",
+  "throttled-date",
 ] as const;
 export type Mode = (typeof MODES)[number];
-/** `delayMs` is extra delay on any mode; for "slow" it is the delay itself (default slowMs). */
+/**
+ * `delayMs` is extra delay on any mode; for "slow" it is the delay itself (default slowMs).
+ * "foreign-404": Frontpayment's 404 envelope of another resource (`orderNotFound`);
+ * "gateway-404": a proxy's HTML 404 page; "other-customer": a 200 carrying another customer's
+ * record; "throttled" / "throttled-date": a 429 whose `Retry-After` is `retryAfterSeconds`
+ * (default 30) as a number, or as an HTTP date that many seconds from now.
+ */
 export interface Behaviour {
   mode: Mode;
   status?: number;
   failures?: number;
   delayMs?: number;
+  retryAfterSeconds?: number;
 }
 
+/** Numbers where Frontpayment documents strings: its own examples elsewhere send them so. */
 interface Address {
   uuid: string;
   street: string;
-  zip: string;
+  zip: string | number;
   city: string;
   country: string;
 }
@@ -34,9 +47,9 @@ export interface CustomerData {
   uuid: string;
   type: string;
   name: string;
-  countryCode: string;
-  msisdn: string;
-  organizationId: string | null;
+  countryCode: string | number;
+  msisdn: string | number;
+  organizationId: string | number | null;
   personalNumber: string | null;
   email: string;
   preferredLanguage: string | null;
@@ -44,7 +57,7 @@ export interface CustomerData {
   addresses: { billing: Address | null; shipping: Address | null };
 }
 
-const address = (uuid: string, street: string, zip: string, city: string, country = "NO"): Address => ({
+const address = (uuid: string, street: string, zip: string | number, city: string, country = "NO"): Address => ({
   uuid,
   street,
   zip,
@@ -139,6 +152,26 @@ export const SEEDS: Record<string, { uuid: string; data?: CustomerData; behaviou
   },
   redirect: { uuid: "CSRTREDIRECT", behaviour: { mode: "redirect" } },
   drop: { uuid: "CSRTDROP", behaviour: { mode: "drop" } },
+  // Read liberally: answered as decimal strings, the unknown field ignored.
+  numericFields: {
+    uuid: "CSRTNUMERIC",
+    data: {
+      ...person("CSRTNUMERIC", "Fjordkraft Testkunde AS", {
+        type: "Corporate",
+        countryCode: 47,
+        msisdn: 45678901,
+        organizationId: 192933933,
+        email: "post@fjordkraft-test.example.no",
+        addresses: { billing: address("ADRS7001", "Nygårdsgaten 1", 5015, "Bergen"), shipping: null },
+      }),
+      loyaltyTier: "gold",
+    } as CustomerData,
+  },
+  foreign404: { uuid: "CSRTFOREIGN404", behaviour: { mode: "foreign-404" } },
+  gateway404: { uuid: "CSRTGATEWAY404", behaviour: { mode: "gateway-404" } },
+  otherCustomer: { uuid: "CSRTOTHERCUSTOMER", behaviour: { mode: "other-customer" } },
+  throttled: { uuid: "CSRTTHROTTLED", behaviour: { mode: "throttled" } },
+  throttledDate: { uuid: "CSRTTHROTTLEDDATE", behaviour: { mode: "throttled-date" } },
 };
 
 export const SEEDED: Record<string, string> = Object.fromEntries(

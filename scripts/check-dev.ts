@@ -1,7 +1,9 @@
 /**
  * `npm run check:dev`: the README's quickstart, end to end, as CI runs it. Starts
- * `npm run dev` on free ports, uses the key and curl it prints, drives `npm run keys` against
- * it, then stops it with SIGINT and checks that nothing is left behind.
+ * `npm run dev` on free ports, uses the key and curls it prints (an API key's read, a
+ * checkout page's edge token, a mobile app's identity-provider token via `npm run
+ * idp-token`), drives `npm run keys` against it, then stops it with SIGINT and checks that
+ * nothing is left behind.
  *
  *   npm run check:dev              (add -- --verbose to stream the dev server's output)
  */
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
   const customerUrl = curl?.[2] ?? "";
 
   await checkExampleCustomer(customerUrl, key ?? "");
+  await checkCustomerTokens(banner, baseUrl, emulatorPort);
   await checkKeysCli(baseUrl, customerUrl);
   await checkStop(devServer);
 }
@@ -97,6 +100,38 @@ async function checkExampleCustomer(url: string, key: string): Promise<void> {
   const second = await getCustomer(url, key);
   const hit = second.status === 200 && /; hit;/.test(second.cacheStatus);
   check(`a second read is a cache hit (${second.cacheStatus || "none"})`, hit);
+}
+
+/** The banner's two public-client paths: an edge token its storefront key issues, an app's IdP token. */
+async function checkCustomerTokens(banner: string, baseUrl: string, emulatorPort: number): Promise<void> {
+  const issuer = /^\s*Issuing key\s+(\S+)/m.exec(banner)?.[1] ?? "";
+  const issued = await fetch(`${baseUrl}/v1/customer-tokens`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${issuer}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ customerUuid: EXAMPLE_CUSTOMER_UUID, scopes: ["customers:read"] }),
+  });
+  const { token = "" } = issued.status === 201 ? ((await issued.json()) as { token?: string }) : {};
+  const page = await getCustomer(`${baseUrl}/v1/me`, token);
+  check(
+    `the printed issuing key gets an edge token that reads /v1/me (${issued.status}, ${page.status})`,
+    issued.status === 201 && page.status === 200 && page.body.includes('"Kari Nordmann"'),
+    page.body.slice(0, 200),
+  );
+  const printed = /^\s*curl -H "Authorization: Bearer (\S+)" (\S+\/v1\/me)$/m.exec(banner);
+  const printedAnswer = printed ? await getCustomer(printed[2] ?? "", printed[1] ?? "") : undefined;
+  check("the banner's own /v1/me curl answers 200", printedAnswer?.status === 200, printedAnswer?.body.slice(0, 200));
+
+  const minted = await run(
+    "npm",
+    ["run", "--silent", "idp-token", "--", EXAMPLE_CUSTOMER_UUID, "--emulator", `http://${LOCAL_HOST}:${emulatorPort}`],
+    { timeout: 30_000 },
+  ).catch((error: { stderr?: string }) => ({ stdout: "", stderr: error.stderr ?? String(error) }));
+  const app = await getCustomer(`${baseUrl}/v1/me`, minted.stdout.trim());
+  check(
+    `npm run idp-token mints a token that reads /v1/me (${app.status})`,
+    app.status === 200 && app.body.includes('"Kari Nordmann"'),
+    minted.stderr || app.body.slice(0, 200),
+  );
 }
 
 /** `npm run keys -- <args>` against the dev server, relying on the local admin token default. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { AppType } from "../src/app.ts";
 import worker from "../src/index.ts";
 import { ORIGIN } from "./helpers/app.ts";
+import { remember } from "./helpers/customer-tokens.ts";
 import { createKey } from "./helpers/keys.ts";
 import { SEEDED } from "./support/seed-customers.ts";
 
@@ -32,6 +33,23 @@ describe("typed client (hono/client)", () => {
     const shipping = "addresses" in customer ? customer.addresses.shipping : null;
     expect(shipping?.city).toBe("Stavanger");
     expect("email" in customer && customer.email).toBe("kari.nordmann@example.no");
+  });
+
+  it("issues a customer token and reads /v1/me with it, typed end to end", async () => {
+    const { key } = await createKey({ scopes: ["tokens:issue"] });
+    const issued = await client(key)["v1"]["customer-tokens"].$post({
+      json: { customerUuid: SEEDED.example!, scopes: ["customers:read"] },
+    });
+    expect(issued.status).toBe(201);
+    if (issued.status !== 201) return;
+    const { token, expiresAt } = await issued.json();
+    remember(token);
+    expect(Date.parse(expiresAt)).toBeGreaterThan(Date.now());
+    const me = await client(token).v1.me.$get();
+    expect(me.status).toBe(200);
+    if (me.status !== 200) return;
+    const customer = await me.json();
+    expect(customer.uuid).toBe(SEEDED.example);
   });
 
   it("reads the health check", async () => {

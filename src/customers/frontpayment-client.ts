@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { readCapped } from "../lib/read-capped.ts";
 import { type Customer, UpstreamFound } from "./schemas.ts";
 import { trimCustomer } from "./trim.ts";
 import type { UpstreamBudget, UpstreamGuard } from "./upstream-guard.ts";
@@ -119,7 +120,7 @@ export class FrontpaymentClient {
         redirect: "manual",
         signal,
       });
-      text = await readLimited(response, MAX_BODY_BYTES);
+      text = await readCapped(response, MAX_BODY_BYTES);
     } catch (error) {
       throw new UpstreamError(isTimeout(error, signal) ? "timeout" : "unavailable");
     }
@@ -145,32 +146,6 @@ export class FrontpaymentClient {
     if (status >= 500) throw new UpstreamError("unavailable", status);
     throw new UpstreamError("bad_response", status);
   }
-}
-
-/** The body as text, or undefined (and the rest left unread) once it passes `maxBytes`. */
-async function readLimited(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (Number(response.headers.get("content-length")) > maxBytes || !response.body) {
-    await response.body?.cancel();
-    return response.body ? undefined : "";
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    size += chunk.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(chunk.value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
 }
 
 function numberHeader(headers: Headers, name: string): number | undefined {

@@ -1,3 +1,4 @@
+import { readCapped } from "../lib/read-capped.ts";
 import { INVALID_TOKEN, type TokenFailure, tokenFailure } from "./failure.ts";
 import { type IdpAlg, importJwk, type PublicJwk, readJwk } from "./jwk.ts";
 
@@ -99,8 +100,12 @@ export class JwksCache {
       redirect: "manual",
       signal: AbortSignal.timeout(this.#options.timeoutMs ?? JWKS_TIMEOUT_MS),
     });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      return undefined;
+    }
     const text = await readCapped(response, MAX_JWKS_BYTES);
-    if (response.status !== 200 || text === undefined) return undefined;
+    if (text === undefined) return undefined;
     const body: unknown = JSON.parse(text);
     const entries = (body as { keys?: unknown } | null)?.keys;
     if (!Array.isArray(entries)) return undefined;
@@ -112,26 +117,4 @@ export class JwksCache {
     }
     return keys;
   }
-}
-
-/** The body as text, or `undefined` (the rest left unread) once it passes `maxBytes`. */
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  if (!response.body) return "";
-  if (response.status !== 200 || Number(response.headers.get("content-length")) > maxBytes) {
-    await response.body.cancel();
-    return undefined;
-  }
-  let text = "";
-  let size = 0;
-  const decoder = new TextDecoder();
-  const reader = response.body.getReader();
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    size += chunk.value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    text += decoder.decode(chunk.value, { stream: true });
-  }
-  return text + decoder.decode();
 }

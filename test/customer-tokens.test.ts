@@ -4,8 +4,9 @@ import { createApp } from "../src/app.ts";
 import { manualClock } from "../src/lib/clock.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { expectProblem } from "./helpers/auth-matrix.ts";
-import { issueToken, requestToken, withToken } from "./helpers/customer-tokens.ts";
+import { issueToken, remember, requestToken, withToken } from "./helpers/customer-tokens.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
+import { IDP_AUDIENCE, type IdpAlg, newIdentityProvider } from "./helpers/identity-provider.ts";
 import { createKey, revokeKey } from "./helpers/keys.ts";
 import { headerOf, payloadOf, withPayload } from "./helpers/tokens.ts";
 
@@ -308,5 +309,69 @@ describe("per-customer rate limit", () => {
     expect(refusal!.headers.get("Retry-After")).toBe("60");
     // The key that issued the token still has its own budget.
     expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(200);
+  });
+});
+
+describe("GET /v1/me with the identity provider's token", () => {
+  async function provider() {
+    const idp = newIdentityProvider();
+    const vars = {
+      CUSTOMER_JWT_ISSUER: idp.issuer,
+      CUSTOMER_JWT_AUDIENCE: IDP_AUDIENCE,
+      CUSTOMER_JWT_JWKS_URL: idp.jwksUrl,
+    };
+    const token = async (uuid: string, alg: IdpAlg = "ES256", overrides: Record<string, unknown> = {}) =>
+      remember(await idp.mint(alg, idp.claims(Date.now(), uuid, overrides)));
+    return { idp, vars, token };
+  }
+
+  it.each(["ES256", "RS256", "EdDSA"] as const)("reads the token's customer with a %s token", async (alg) => {
+    const { vars, token } = await provider();
+    const uuid = await customer();
+    const response = await call("/v1/me", { ...withToken(await token(uuid, alg)), vars });
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    // CUSTOMER_JWT_SCOPES defaults to customers:read: the whole profile.
+    expect(body.uuid).toBe(uuid);
+    expect(body).toHaveProperty("email");
+  });
+
+  it("fetches the JWKS once for many requests, and keeps known keys while the provider is down", async () => {
+    const { idp, vars, token } = await provider();
+    const uuid = await customer();
+    const credential = await token(uuid);
+    for (let i = 0; i < 5; i++) expect((await call("/v1/me", { ...withToken(credential), vars })).status).toBe(200);
+    expect(await idp.jwksFetches()).toBe(1);
+    await idp.fail();
+    const fresh = await token(uuid);
+    expect((await call("/v1/me", { ...withToken(fresh), vars })).status).toBe(200);
+  });
+
+  it("answers 502 with Retry-After when no keys can be had at all", async () => {
+    const { idp, vars, token } = await provider();
+    await idp.fail();
+    const response = await call("/v1/me", { ...withToken(await token("C1")), vars });
+    await expectProblem(response, 502, "upstream_error");
+    expect(Number(response.headers.get("Retry-After"))).toBeGreaterThan(0);
+  });
+
+  it("refuses a token for another customer on /v1/customers/{uuid} and one with a bad claim", async () => {
+    const { vars, token } = await provider();
+    const own = await customer();
+    const other = await customer();
+    const response = await call(`/v1/customers/${other}`, { ...withToken(await token(own)), vars });
+    await expectProblem(response, 403, "forbidden");
+    expect(await upstreamRequests(other)).toBe(0);
+    const bad = await token("not-a-uuid!");
+    await expectProblem(await call("/v1/me", { ...withToken(bad), vars }), 401, "unauthorized");
+  });
+
+  it("refuses the provider's tokens, and only them, when its issuer is set without an audience", async () => {
+    const { vars, token } = await provider();
+    const uuid = await customer();
+    const broken = { ...vars, CUSTOMER_JWT_AUDIENCE: undefined };
+    await expectProblem(await call("/v1/me", { ...withToken(await token(uuid)), vars: broken }), 401, "unauthorized");
+    const { key } = await createKey();
+    expect((await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: broken })).status).toBe(200);
   });
 });

@@ -1,4 +1,4 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./env.ts";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
+import { Hono } from "./lib/hono.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { customerTokenRoutes } from "./routes/customer-tokens.ts";

@@ -1,9 +1,9 @@
 import { sValidator } from "@hono/standard-validator";
-import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
 import { type ApiKeyRecord, type CreatedKey, isExpired, type KeyView } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
+import { Hono } from "../lib/hono.ts";
 import { problemHook } from "../lib/validation.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { customerUuidParam, rejectEscapedUuid } from "../middleware/customer-uuid.ts";

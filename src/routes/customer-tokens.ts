@@ -1,5 +1,4 @@
 import { sValidator } from "@hono/standard-validator";
-import { Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import * as z from "zod/mini";
 import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
@@ -7,6 +6,7 @@ import { type AppEnv, notConfigured } from "../env.ts";
 import { tooManyUnknownKeys } from "../keys/key-lookup-limit.ts";
 import { READ_SCOPES } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
+import { Hono } from "../lib/hono.ts";
 import { defineRoute } from "../lib/openapi.ts";
 import { problemHook } from "../lib/validation.ts";
 import { authenticate, scopeMissing, unauthorizedKey } from "../middleware/authenticate.ts";

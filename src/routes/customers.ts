@@ -1,4 +1,4 @@
-import { type Context, Hono, type TypedResponse } from "hono";
+import type { Context, TypedResponse } from "hono";
 import { setMetric } from "hono/timing";
 import { customerNotFound, upstreamBusy, upstreamError, upstreamTimeout } from "../customers/customer-service.ts";
 import { etagMatches, renderProfile } from "../customers/rendered-profile.ts";
@@ -7,6 +7,7 @@ import { type AppEnv, notConfigured } from "../env.ts";
 import { tooManyUnknownKeys } from "../keys/key-lookup-limit.ts";
 import { READ_SCOPES } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
+import { Hono } from "../lib/hono.ts";
 import { defineRoute, type ResponseSpec } from "../lib/openapi.ts";
 import type { UpstreamVariables } from "../middleware/access-log.ts";
 import {

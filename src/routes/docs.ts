@@ -1,6 +1,6 @@
-import { Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../env.ts";
+import { Hono } from "../lib/hono.ts";
 
 /**
  * GET /docs: Swagger UI for /openapi.json. The page is this small HTML shell; Swagger UI's

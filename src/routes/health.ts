@@ -1,6 +1,6 @@
-import { Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env.ts";
+import { Hono } from "../lib/hono.ts";
 import { defineRoute } from "../lib/openapi.ts";
 
 export const Health = z.object({ status: z.literal("ok") });

@@ -1,6 +1,6 @@
-import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
+import { Hono } from "../lib/hono.ts";
 
 /**
  * GET /openapi.json: the document `npm run openapi` generates into public/openapi.json from

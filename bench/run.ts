@@ -38,8 +38,7 @@ import { findProcesses } from "./lib/cpu-usage.ts";
 import { finishMachineInfo, machineInfo } from "./lib/machine.ts";
 import { type Options, parseOptions } from "./lib/options.ts";
 import { computeRatios, evaluateTargets, printRatios, printTable, printTargets, type Results } from "./lib/report.ts";
-import { runScenarios } from "./lib/scenarios.ts";
-import { EXAMPLE_CUSTOMER } from "./lib/scenarios.ts";
+import { EXAMPLE_CUSTOMER, runScenarios } from "./lib/scenarios.ts";
 import { createApiKey, issueEdgeToken, mintIdpToken, startWorker } from "./lib/worker.ts";
 
 const RESULTS_DIR = join(import.meta.dirname, "results");

@@ -1,8 +1,8 @@
 import { BUDGET_GZIP_BYTES } from "../../scripts/lib/bundle-size.ts";
 import type { BundleSize } from "./bundle.ts";
-import { PREFETCH_PAIRS } from "./prefetch.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { Options } from "./options.ts";
+import { PREFETCH_PAIRS } from "./prefetch.ts";
 import type { RoundResult, ScenarioResult } from "./scenario.ts";
 
 export interface Results {

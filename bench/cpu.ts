@@ -33,7 +33,15 @@ import { headerBytes, printHeaderBytes } from "./cpu/header-bytes.ts";
 import { calibrate, runBatch, spread } from "./cpu/measure.ts";
 import { parseCpuOptions } from "./cpu/options.ts";
 import { profile, summarize } from "./cpu/profile.ts";
-import { evaluate, printScenarios, printTargets, type ScenarioRow } from "./cpu/report.ts";
+import {
+  COSTS,
+  evaluate,
+  printCosts,
+  printScenarios,
+  printTargets,
+  type ScenarioRow,
+  verificationCosts,
+} from "./cpu/report.ts";
 import { SCENARIOS } from "./cpu/scenarios.ts";
 import { synchronousWebCrypto } from "./cpu/sync-crypto.ts";
 import { machineInfo } from "./lib/machine.ts";
@@ -67,7 +75,12 @@ async function main(): Promise<number> {
     runId: Date.now().toString(36) + randomBytes(3).toString("hex"),
   };
 
-  const wanted = SCENARIOS.filter((s) => !options.only || options.only.includes(s.id));
+  // A verification cost needs its baseline: --only verify-edge brings token-edge along.
+  const only = options.only && [
+    ...options.only,
+    ...COSTS.filter((c) => options.only!.includes(c.id)).map((c) => c.baseline),
+  ];
+  const wanted = SCENARIOS.filter((s) => !only || only.includes(s.id));
   const prepared = new Map<string, Prepared>();
   const rows: ScenarioRow[] = [];
   for (const scenario of wanted) {
@@ -106,25 +119,47 @@ async function main(): Promise<number> {
   print(`Calibrating ${prepared.size} scenarios to ~${options.batchMs} ms per batch...`);
   const iterations = new Map<string, number>();
   for (const [id, p] of prepared) iterations.set(id, await calibrate(p, options.batchMs, upstreamCalls));
-  for (let round = 1; round <= options.rounds; round++) {
-    process.stdout.write(`\rround ${round}/${options.rounds}`);
-    for (const row of rows) {
-      const p = prepared.get(row.id);
-      if (!p) continue;
-      const batch = await runBatch(p, iterations.get(row.id)!, upstreamCalls);
-      row.rounds!.push(batch.us);
-      row.wallRounds!.push(batch.wallUs);
-      row.problems!.push(...batch.problems);
-    }
+  // Never-seen-token scenarios run in a phase of their own, after the others: each of their
+  // requests leaves a token, a Request and a verdict behind, and the collections that follow
+  // would be charged to whichever scenario runs next, the ones the targets compare included.
+  const costIds = new Set(COSTS.map((c) => c.id));
+  const costRows: ScenarioRow[] = [];
+  for (const cost of COSTS) {
+    const row = rows.find((r) => r.id === cost.id && r.rounds);
+    const baseline = rows.find((r) => r.id === cost.baseline && r.rounds);
+    if (!row || !baseline) continue;
+    if (!costRows.some((r) => r.id === baseline.id))
+      costRows.push({ ...baseline, rounds: [], wallRounds: [], problems: [] });
+    costRows.push(row);
   }
-  process.stdout.write("\n");
-  for (const row of rows) {
+  await runRounds(
+    rows.filter((r) => !costIds.has(r.id)),
+    "round",
+  );
+  if (costRows.length > 0) await runRounds(costRows, "verification round");
+  for (const row of [...rows, ...costRows]) {
     if (!row.rounds) continue;
     row.iterations = iterations.get(row.id);
     row.us = spread(row.rounds);
     row.problems = [...new Set(row.problems)];
   }
+
+  async function runRounds(phase: ScenarioRow[], name: string): Promise<void> {
+    for (let round = 1; round <= options.rounds; round++) {
+      process.stdout.write(`\r${name} ${round}/${options.rounds}`);
+      for (const row of phase) {
+        const p = prepared.get(row.id);
+        if (!p) continue;
+        const batch = await runBatch(p, iterations.get(row.id)!, upstreamCalls);
+        row.rounds!.push(batch.us);
+        row.wallRounds!.push(batch.wallUs);
+        row.problems!.push(...batch.problems);
+      }
+    }
+    process.stdout.write("\n");
+  }
   const targets = evaluate(rows);
+  const costs = verificationCosts(costRows);
 
   print(
     `\ncustomer-edge bench:cpu · ${machine.cpuModel} × ${machine.cores} · Node ${process.version} · ` +
@@ -138,10 +173,11 @@ async function main(): Promise<number> {
       "both are V8 running the same bundle. On Cloudflare the runtime adds its own per-request work on top.",
   );
   printTargets(targets, print);
+  printCosts(costs, print);
   printHeaderBytes("Cached 200 without Origin", cachedHeaders, print);
 
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const text = `${JSON.stringify({ schema: "cpu-1", machine, options, scenarios: rows, targets, cachedHeaders }, null, 2)}\n`;
+  const text = `${JSON.stringify({ schema: "cpu-1", machine, options, scenarios: rows, costPhase: costRows, targets, costs, cachedHeaders }, null, 2)}\n`;
   const file = join(RESULTS_DIR, `cpu-${machine.date.replace(/[:.]/g, "-")}.json`);
   writeFileSync(file, text);
   writeFileSync(join(RESULTS_DIR, "cpu-latest.json"), text);

@@ -10,6 +10,11 @@
  *   exactly (bench/lib/load.ts). Cheap paths (/healthz, cached read, 304) are warmed up, then
  *   measured twice: latency with one connection (service time, no queueing) and req/s with
  *   --connections (saturation). Upstream-bound scenarios are measured once.
+ * - Customer tokens: the Worker gets TOKEN_SIGNING_SECRET and trusts the emulator's development
+ *   identity provider (CUSTOMER_JWT_*), as under `npm run dev`. A `tokens:issue` key issues an
+ *   edge token through POST /v1/customer-tokens and the emulator mints an ES256 token; both
+ *   read the example customer through GET /v1/me in the same interleaved rounds as the
+ *   API-key read, and prefetching issues are timed against plain ones (bench/lib/prefetch.ts).
  * - Upstream calls are counted by the emulator, so "cold = one call per read" and "stampede =
  *   one call" are measured, not assumed. The bundle is what `wrangler deploy --dry-run` emits.
  * - Results and the machine they came from go to bench/results/<time>.json and latest.json;
@@ -33,8 +38,8 @@ import { findProcesses } from "./lib/cpu-usage.ts";
 import { finishMachineInfo, machineInfo } from "./lib/machine.ts";
 import { type Options, parseOptions } from "./lib/options.ts";
 import { computeRatios, evaluateTargets, printRatios, printTable, printTargets, type Results } from "./lib/report.ts";
-import { runScenarios } from "./lib/scenarios.ts";
-import { createApiKey, startWorker } from "./lib/worker.ts";
+import { EXAMPLE_CUSTOMER, runScenarios } from "./lib/scenarios.ts";
+import { createApiKey, issueEdgeToken, mintIdpToken, startWorker } from "./lib/worker.ts";
 
 const RESULTS_DIR = join(import.meta.dirname, "results");
 const started = Date.now();
@@ -68,6 +73,9 @@ async function main(): Promise<number> {
   );
   if (options.inspectPort) console.log(`  inspector: chrome://inspect → 127.0.0.1:${options.inspectPort}`);
   const apiKey = await createApiKey(worker);
+  const issuerKey = await createApiKey(worker, ["tokens:issue"]);
+  const edgeToken = await issueEdgeToken(worker.url, issuerKey, EXAMPLE_CUSTOMER);
+  const idpToken = await mintIdpToken(emulator.url, EXAMPLE_CUSTOMER);
 
   const scenarios = await runScenarios(
     {
@@ -75,6 +83,9 @@ async function main(): Promise<number> {
       emulatorUrl: emulator.url,
       upstreamToken,
       apiKey,
+      issuerKey,
+      edgeToken,
+      idpToken,
       runId: Date.now().toString(36) + randomBytes(3).toString("hex"),
       options,
       processes: findProcesses(worker.hostPid, Number(new URL(worker.url).port)),

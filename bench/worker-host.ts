@@ -6,8 +6,10 @@
  * event loop with the load generator.
  *
  * What differs from a plain `wrangler dev`, each for honest and repeatable numbers:
- * - FRONTPAYMENT_BASE_URL and both secrets are given as bindings (what `--var` does), and
- *   nothing is read from .dev.vars, .env or the shell, which could change the vars;
+ * - FRONTPAYMENT_BASE_URL, the secrets (TOKEN_SIGNING_SECRET included) and the
+ *   CUSTOMER_JWT_* settings, which point at the emulator's development identity provider as
+ *   `npm run dev` does, are given as bindings (what `--var` does), and nothing is read from
+ *   .dev.vars, .env or the shell, which could change the vars;
  * - RATE_LIMITER keeps its binding, so every request still pays for the call, but with a
  *   limit no run reaches: at the real 120 requests/min per key every scenario would measure
  *   429 answers;
@@ -25,6 +27,10 @@ export interface HostOptions {
   /** An empty file: naming it keeps wrangler from loading .dev.vars or .env. */
   envFile: string;
   upstreamUrl: string;
+  /** The identity provider whose tokens /v1/me accepts: the emulator's (`iss` is its URL). */
+  jwtIssuer: string;
+  jwtAudience: string;
+  jwksUrl: string;
   inspectorPort?: number;
 }
 
@@ -40,6 +46,10 @@ const worker = await unstable_startWorker({
     FRONTPAYMENT_BASE_URL: { type: "plain_text", value: options.upstreamUrl },
     FRONTPAYMENT_TOKEN: secret("FRONTPAYMENT_TOKEN"),
     ADMIN_TOKEN: secret("ADMIN_TOKEN"),
+    TOKEN_SIGNING_SECRET: secret("TOKEN_SIGNING_SECRET"),
+    CUSTOMER_JWT_ISSUER: { type: "plain_text", value: options.jwtIssuer },
+    CUSTOMER_JWT_AUDIENCE: { type: "plain_text", value: options.jwtAudience },
+    CUSTOMER_JWT_JWKS_URL: { type: "plain_text", value: options.jwksUrl },
     RATE_LIMITER: { type: "ratelimit", namespace_id: "1001", simple: { limit: NO_LIMIT, period: 60 } },
   },
   dev: {

@@ -29,6 +29,49 @@ export const TARGETS: TargetSpec[] = [
   { numerator: "token-idp", denominator: "cached", max: 1.1 },
 ];
 
+/**
+ * Verification cost: a never-seen token's read minus the same read with a remembered verdict,
+ * per round (both ran in that round), median and spread across rounds. No target: it is what
+ * the first request of each token pays, reported in µs.
+ */
+export const COSTS: { id: string; baseline: string; label: string }[] = [
+  { id: "verify-edge", baseline: "token-edge", label: "edge token (HS256, our secret)" },
+  { id: "verify-es256", baseline: "token-idp", label: "IdP token, ES256 (P-256)" },
+  { id: "verify-rs256", baseline: "token-idp", label: "IdP token, RS256 (2048-bit)" },
+  { id: "verify-eddsa", baseline: "token-idp", label: "IdP token, EdDSA (Ed25519)" },
+];
+
+export interface CostResult {
+  id: string;
+  label: string;
+  /** µs the first sight of a token adds, per round's difference; null when a side was skipped. */
+  us: Spread | null;
+}
+
+export function verificationCosts(rows: ScenarioRow[]): CostResult[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return COSTS.filter((c) => byId.has(c.id)).map(({ id, baseline, label }) => {
+    const a = byId.get(id)?.rounds;
+    const b = byId.get(baseline)?.rounds;
+    return { id, label, us: a && b ? spread(a.map((value, i) => value - b[i]!)) : null };
+  });
+}
+
+export function printCosts(costs: CostResult[], print: (line: string) => void): void {
+  if (costs.length === 0) return;
+  print(
+    "\nVerification cost: CPU µs a never-seen token adds to a cached /v1/me read (its row minus the same\n" +
+      "read with a remembered verdict, per round; median [IQR, min–max]). Repeat tokens skip it for up to 60 s.",
+  );
+  for (const c of costs) {
+    const measured = c.us
+      ? `${c.us.median.toFixed(1).padStart(6)} µs  [IQR ${c.us.q1.toFixed(1)}–${c.us.q3.toFixed(1)}, ` +
+        `${c.us.min.toFixed(1)}–${c.us.max.toFixed(1)}]`
+      : "skipped";
+    print(`  ${c.label.padEnd(32)} ${measured}`);
+  }
+}
+
 export interface TargetResult {
   name: string;
   /** null when either scenario was skipped: not judged. */

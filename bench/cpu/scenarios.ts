@@ -1,6 +1,6 @@
 import { call, EXAMPLE_CUSTOMER, get, type Harness, type Prepared, type Scenario, warm } from "./harness.ts";
 import { MemoryKv } from "./memory-kv.ts";
-import { tokenEdge, tokenIdp } from "./token-scenarios.ts";
+import { tokenEdge, tokenIdp, verifyEddsa, verifyEdge, verifyEs256, verifyRs256 } from "./token-scenarios.ts";
 
 /** More than the memory tier's 1,000 customers, so every read in the ring misses memory. */
 const KV_RING = 2_000;
@@ -35,6 +35,10 @@ export const SCENARIOS: Scenario[] = [
   { id: "miss", label: "miss, instant upstream, empty KV", setup: miss },
   tokenEdge,
   tokenIdp,
+  verifyEdge,
+  verifyEs256,
+  verifyRs256,
+  verifyEddsa,
 ];
 
 /** The example customer from the memory tier; re-warmed before each batch (other scenarios evict it). */

@@ -89,7 +89,7 @@ function lowerCased(headers: Record<string, string | string[]>): Record<string, 
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
-function summarize(
+export function summarize(
   times: number[],
   sentAt: number[],
   statuses: Record<string, number>,

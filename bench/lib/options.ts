@@ -12,7 +12,7 @@ export interface Options {
    * cheap paths split it over `rounds`, the other scenarios run it in one go.
    */
   durationS: number;
-  /** Interleaved rounds of the cheap paths (healthz, cached, 304, healthz, ...). */
+  /** Interleaved rounds of the cheap paths (healthz, cached, 304, token-edge, token-idp, healthz, ...). */
   rounds: number;
   /** Seconds of load before each steady scenario is measured (JIT, memory tier, sockets). */
   warmupS: number;
@@ -39,7 +39,7 @@ const USAGE = `npm run bench -- [options]
   --latency N             upstream latency of the Frontpayment emulator in ms (default 150)
   --connections N         connections for the req/s phases and the direct scenario (default 10)
   --duration N            seconds per measured phase (default 5); the cheap paths split it over the rounds
-  --rounds N              interleaved rounds of /healthz, cached and 304 (default 5)
+  --rounds N              interleaved rounds of /healthz, cached, 304 and the two token reads (default 5)
   --warmup N              seconds of warm-up load before each steady scenario (default 2)
   --cold N                distinct customers in the cold scenario (default 100)
   --cold-connections N    connections for the cold and KV scenarios (default 2)
@@ -49,7 +49,7 @@ const USAGE = `npm run bench -- [options]
   --config FILE           wrangler config to benchmark (default ./wrangler.toml)
   --inspect PORT          open the Worker's inspector on PORT (for profiling; slows it down)
   --skip-bundle           do not build the bundle to measure its size
-  --timeout N             stop everything and fail after N seconds (default 170)`;
+  --timeout N             stop everything and fail after N seconds (default 240)`;
 
 export function parseOptions(argv: string[]): Options {
   const text = { type: "string" } as const;
@@ -92,7 +92,7 @@ export function parseOptions(argv: string[]): Options {
     compare: values.compare,
     inspectPort: values.inspect === undefined ? undefined : integer("inspect", values.inspect, 0, 1),
     skipBundle: values["skip-bundle"],
-    timeoutS: integer("timeout", values.timeout, 170, 10),
+    timeoutS: integer("timeout", values.timeout, 240, 10),
   };
 }
 

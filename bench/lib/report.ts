@@ -2,6 +2,7 @@ import { BUDGET_GZIP_BYTES } from "../../scripts/lib/bundle-size.ts";
 import type { BundleSize } from "./bundle.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { Options } from "./options.ts";
+import { PREFETCH_PAIRS } from "./prefetch.ts";
 import type { RoundResult, ScenarioResult } from "./scenario.ts";
 
 export interface Results {
@@ -18,7 +19,10 @@ export interface Ratios {
   cachedOverHealthzP50: number;
   cachedOverHealthzRps: number;
   revalidateOverCachedP50: number;
+  tokenEdgeOverCachedP50: number;
+  tokenIdpOverCachedP50: number;
   coldP50MinusUpstreamMs: number;
+  prefetchOverColdTokenP50: number;
   directOverCachedP50: number;
 }
 
@@ -55,11 +59,13 @@ export function perRound(
 ): number[] {
   const left = byId(scenarios, a).rounds ?? [];
   const right = byId(scenarios, b).rounds ?? [];
-  return left.map((round, i) => combine(round, right[i]!));
+  // A round where either phase got no answer at all (a stall of the local stack longer than
+  // the phase: p50 NaN) says nothing about the ratio; it is left out, and noted on its row.
+  return left.map((round, i) => combine(round, right[i]!)).filter(Number.isFinite);
 }
 
 export function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
+  const sorted = values.filter(Number.isFinite).sort((x, y) => x - y);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
@@ -73,7 +79,10 @@ export function computeRatios(scenarios: ScenarioResult[], options: Options): Ra
     cachedOverHealthzP50: medianRatio("cached", "healthz", "p50"),
     cachedOverHealthzRps: medianRatio("cached", "healthz", "rps"),
     revalidateOverCachedP50: medianRatio("revalidate", "cached", "p50"),
+    tokenEdgeOverCachedP50: medianRatio("token-edge", "cached", "p50"),
+    tokenIdpOverCachedP50: medianRatio("token-idp", "cached", "p50"),
     coldP50MinusUpstreamMs: round(s("cold").p50 - options.upstreamLatencyMs, 2),
+    prefetchOverColdTokenP50: ratio(s("prefetch").p50, s("cold-token").p50),
     directOverCachedP50: ratio(s("direct").p50, s("cached").p50),
   };
 }
@@ -86,6 +95,7 @@ export function evaluateTargets(scenarios: ScenarioResult[], options: Options, b
   const allowance = Math.max(REVALIDATE_NOISE.absoluteMs, cached.p50 * REVALIDATE_NOISE.relative);
   const upstream = s("stampede").upstreamCalls;
   const cold = s("cold");
+  const prefetch = s("prefetch");
   const p50Ratios = perRound(scenarios, "cached", "healthz", (a, b) => a.p50 / b.p50);
   const rpsRatios = perRound(scenarios, "cached", "healthz", (a, b) => a.rps / b.rps);
   const revalidateExcess = perRound(scenarios, "revalidate", "cached", (a, b) => a.p50 - b.p50);
@@ -106,6 +116,21 @@ export function evaluateTargets(scenarios: ScenarioResult[], options: Options, b
       measured:
         `${signedMs(median(revalidateExcess))} ${spreadOf(revalidateExcess, signedMs)} vs allowed ${ms(allowance)}; ` +
         `p50 ${ms(revalidate.p50)} vs ${ms(cached.p50)}`,
+    },
+    ...(["token-edge", "token-idp"] as const).map((id) => {
+      const ratios = perRound(scenarios, id, "cached", (a, b) => a.p50 / b.p50);
+      return {
+        name: `${id} p50 ≤ 1.1× cached p50`,
+        pass: median(ratios) <= 1.1,
+        measured: `${times(median(ratios))} ${spreadOf(ratios, times)}; p50 ${ms(s(id).p50)} vs ${ms(cached.p50)}`,
+      };
+    }),
+    {
+      name: "first /v1/me after a prefetching issue is a hit",
+      pass: prefetch.cacheHits === prefetch.requests && prefetch.upstreamCalls === prefetch.requests,
+      measured:
+        `${prefetch.cacheHits}/${prefetch.requests} hits, ${prefetch.upstreamCalls} upstream calls; ` +
+        `p50 ${ms(prefetch.p50)} vs ${ms(s("cold-token").p50)} without prefetch`,
     },
     {
       name: "stampede → exactly 1 upstream call",
@@ -136,9 +161,13 @@ function validity(scenarios: ScenarioResult[], options: Options): Target {
     healthz: 0,
     cached: 0,
     revalidate: 0,
+    "token-edge": 0,
+    "token-idp": 0,
     kv: 0,
     stampede: 1,
     cold: options.coldCount,
+    prefetch: PREFETCH_PAIRS,
+    "cold-token": PREFETCH_PAIRS,
   };
   for (const s of scenarios) {
     const unexpected = Object.entries(s.unexpected).map(([k, n]) => `${n}× ${k}`);
@@ -173,10 +202,11 @@ export function printTable(scenarios: ScenarioResult[], options: Options): void 
   console.log(`\n${line(header)}\n${widths.map((w) => "─".repeat(w)).join("  ")}`);
   for (const r of rows) console.log(line(r));
   console.log(
-    `\nFirst three rows: ${options.rounds} interleaved rounds after ${options.warmupS} s warm-up each; per round ` +
+    `\nFirst five rows: ${options.rounds} interleaved rounds after ${options.warmupS} s warm-up each; per round ` +
       `${(options.durationS / options.rounds).toFixed(1)} s of latency from 1 connection and as long of req/s from ` +
       `${options.connections} connections; medians across rounds. Other rows: one run each with ` +
-      `${options.coldConnections} connections (direct: ${options.connections}, stampede: ${options.stampedeCount}). ` +
+      `${options.coldConnections} connections (direct: ${options.connections}, stampede: ${options.stampedeCount}; ` +
+      `prefetch and cold-token: ${PREFETCH_PAIRS} single reads each, alternating, one fetch() client). ` +
       `Upstream latency ${options.upstreamLatencyMs} ms.`,
   );
   const floor = scenarios.find((s) => s.id === "healthz")?.cpuPerRequest;
@@ -196,7 +226,14 @@ export function printRatios(ratios: Ratios, bundle: BundleSize | null, options: 
   );
   console.log(`  304 / cached              p50 ${times(ratios.revalidateOverCachedP50)}`);
   console.log(
+    `  edge token / cached       p50 ${times(ratios.tokenEdgeOverCachedP50)}  (GET /v1/me vs the API-key read)`,
+  );
+  console.log(`  IdP token / cached        p50 ${times(ratios.tokenIdpOverCachedP50)}`);
+  console.log(
     `  cold p50 − upstream       ${ratios.coldP50MinusUpstreamMs.toFixed(1)} ms  (upstream ${options.upstreamLatencyMs} ms)`,
+  );
+  console.log(
+    `  prefetch / no prefetch    p50 ${times(ratios.prefetchOverColdTokenP50)}  (a page's first /v1/me after its token was issued)`,
   );
   console.log(
     `  direct / cached           p50 ${times(ratios.directOverCachedP50)}  (how much faster a cached read is than Frontpayment)`,

@@ -8,6 +8,11 @@ export interface Context {
   emulatorUrl: string;
   upstreamToken: string;
   apiKey: string;
+  /** A `tokens:issue` key, for the edge-token rows. */
+  issuerKey: string;
+  /** Bearer tokens for EXAMPLE_CUSTOMER: one issued by the Worker, one by the emulator's identity provider (ES256). */
+  edgeToken: string;
+  idpToken: string;
   /** Letters and digits, unique per run: customer uuids never collide with older state. */
   runId: string;
   options: Options;
@@ -34,6 +39,8 @@ export interface ScenarioResult {
   phases: Record<string, LoadResult>;
   /** The cheap paths only: each interleaved round's latency probe and load phase. */
   rounds?: RoundResult[];
+  /** Answers the Worker marked as cache hits, where a row counts them (prefetch.ts). */
+  cacheHits?: number;
   notes: string[];
 }
 

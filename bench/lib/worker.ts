@@ -16,11 +16,13 @@ export interface RunningWorker {
 }
 
 const START_TIMEOUT_MS = 90_000;
+/** The `aud` the benchmark's Worker expects in identity-provider tokens. */
+export const BENCH_JWT_AUDIENCE = "customer-edge-bench";
 const HEALTHY_TIMEOUT_MS = 30_000;
 
 /**
  * Starts bench/worker-host.ts (the Worker under `wrangler dev`'s machinery) on `port`,
- * pointed at the emulator, with throwaway secrets. Its output goes straight to a log file so
+ * pointed at the emulator (as Frontpayment and as the identity provider), with throwaway secrets. Its output goes straight to a log file so
  * that this process never spends time reading it.
  */
 export async function startWorker(args: {
@@ -41,6 +43,9 @@ export async function startWorker(args: {
     persistTo: join(args.workDir, "state"),
     envFile,
     upstreamUrl: args.upstreamUrl,
+    jwtIssuer: args.upstreamUrl,
+    jwtAudience: BENCH_JWT_AUDIENCE,
+    jwksUrl: `${args.upstreamUrl}/.well-known/jwks.json`,
     inspectorPort: args.inspectPort,
   };
   const log = openSync(logPath, "w");
@@ -53,6 +58,7 @@ export async function startWorker(args: {
       FORCE_COLOR: "0",
       FRONTPAYMENT_TOKEN: args.upstreamToken,
       ADMIN_TOKEN: adminToken,
+      TOKEN_SIGNING_SECRET: randomBytes(32).toString("base64url"),
       BENCH_WORKER_OPTIONS: JSON.stringify(hostOptions),
     },
   });
@@ -109,11 +115,44 @@ export function tail(path: string, lines: number): string {
   }
 }
 
-/** One key with the read scope, created the way an operator would: POST /admin/keys. */
-export async function createApiKey(worker: RunningWorker): Promise<string> {
-  const created = await new AdminClient(worker.url, worker.adminToken).createKey({
-    name: "bench",
-    scopes: ["customers:read"],
-  });
+/** A key created the way an operator would: POST /admin/keys (the read scope unless told). */
+export async function createApiKey(worker: RunningWorker, scopes = ["customers:read"]): Promise<string> {
+  const created = await new AdminClient(worker.url, worker.adminToken).createKey({ name: "bench", scopes });
   return created.key;
+}
+
+/** An edge token, issued as a storefront server would: POST /v1/customer-tokens with a `tokens:issue` key. */
+export async function issueEdgeToken(
+  workerUrl: string,
+  issuerKey: string,
+  customerUuid: string,
+  prefetch = false,
+): Promise<string> {
+  const response = await fetch(`${workerUrl}/v1/customer-tokens`, {
+    method: "POST",
+    headers: { "X-API-Key": issuerKey, "Content-Type": "application/json" },
+    body: JSON.stringify({ customerUuid, scopes: ["customers:read"], ttlSeconds: 3600, ...(prefetch && { prefetch }) }),
+  });
+  if (response.status !== 201) throw new Error(`POST /v1/customer-tokens answered ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** An ES256 token from the emulator's identity provider, as a merchant's app would hold one. */
+export async function mintIdpToken(emulatorUrl: string, customerUuid: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: emulatorUrl,
+    aud: BENCH_JWT_AUDIENCE,
+    sub: `bench-user-${customerUuid}`,
+    frontpayment_customer_uuid: customerUuid,
+    iat: now,
+    exp: now + 3600,
+  };
+  const response = await fetch(`${emulatorUrl}/__idp/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ alg: "ES256", claims }),
+  });
+  if (!response.ok) throw new Error(`the emulator's POST /__idp/token answered ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
 }

@@ -11,7 +11,6 @@ import { KeyLookupLimit } from "./keys/key-lookup-limit.ts";
 import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { ApiError } from "./lib/errors.ts";
-import { newRateMemory, type RateMemory } from "./middleware/rate-limit.ts";
 import { JwksCache } from "./tokens/jwks-cache.ts";
 import { VerifiedTokens } from "./tokens/verified-tokens.ts";
 import type { CustomerTokenConfig } from "./tokens/verify-customer-token.ts";
@@ -45,7 +44,6 @@ interface IsolateState {
   purges: PurgeLog;
   backoff: RevalidationBackoff;
   keyMemory: ReturnType<typeof newKeyMemory>;
-  rateMemory: RateMemory;
   fetch: typeof fetch | undefined;
 }
 
@@ -54,8 +52,6 @@ export class Services {
   readonly settings: Settings;
   readonly clock: Clock;
   readonly keys: ApiKeyStore;
-  /** Callers recently within their rate limit (see middleware/rate-limit.ts). */
-  readonly rateMemory: RateMemory;
   /** Verifies customer tokens; a feature left out of its config refuses its tokens. */
   readonly customerTokens: VerifiedTokens;
   /** Why a customer-token feature is off although configured (503 `not_configured`). */
@@ -72,7 +68,6 @@ export class Services {
       isolate.keyMemory,
       new KeyLookupLimit(env.KEY_LOOKUP_LIMITER, isolate.keyMemory.suspects),
     );
-    this.rateMemory = isolate.rateMemory;
     const { tokenSecrets, identityProvider: idp } = settings;
     const tokenConfig: CustomerTokenConfig = {
       edge: "problem" in tokenSecrets ? undefined : tokenSecrets,
@@ -161,7 +156,6 @@ export function services(deps: Deps = {}) {
     purges: new PurgeLog(),
     backoff: new RevalidationBackoff(clock),
     keyMemory: newKeyMemory(),
-    rateMemory: newRateMemory(),
     fetch: deps.fetch,
   };
   const built = new WeakMap<Env, Services>();

@@ -1,5 +1,4 @@
 import { ApiError } from "../lib/errors.ts";
-import type { RateGate } from "../middleware/rate-limit.ts";
 import type { Coalescer } from "./coalescer.ts";
 import type { CustomerCache } from "./customer-cache.ts";
 import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
@@ -21,12 +20,11 @@ export type UpstreamObserver = (call: { status: number | undefined; durationMs: 
 /** What one request lends the read path. */
 export interface ReadRequest {
   /**
-   * The request's rate-limit gate: a cached answer waits for `forCachedAnswer` (together with
-   * the cache read), anything sent upstream for `verdict`; when the one awaited rejects, so
-   * does the read. Required, so a route cannot reach Frontpayment without passing its
-   * caller's limit.
+   * The request's rate-limit verdict: awaited together with the cache read and before
+   * anything is answered or sent upstream; when it rejects, so does the read. Required, so a
+   * route cannot reach Frontpayment without passing its caller's limit.
    */
-  gate: RateGate;
+  gate: Promise<void>;
   /** The request's `ctx.waitUntil`: background revalidation and KV writes outlive the answer. */
   waitUntil: (work: Promise<unknown>) => void;
   observe?: UpstreamObserver;
@@ -85,7 +83,7 @@ export class CustomerService {
 
   async get(uuid: string, request: ReadRequest): Promise<Lookup> {
     const started = Date.now();
-    const [cached] = await Promise.all([this.#cache.read(uuid), request.gate.forCachedAnswer]);
+    const [cached] = await Promise.all([this.#cache.read(uuid), request.gate]);
     const cacheReadMs = Date.now() - started;
     switch (cached.state) {
       case "fresh":
@@ -93,11 +91,9 @@ export class CustomerService {
       case "not_found":
         throw customerNotFound(hit(cached.ttlSeconds));
       case "stale":
-        // The answer does not wait for this call, so it is not observed; a caller over its
-        // limit costs Frontpayment nothing, even in the background.
+        // The answer does not wait for this call, so it is not observed.
         if (this.#guard.optionalCallsAllowed() && this.#backoff.allows(uuid)) {
-          const revalidation = request.gate.verdict.then(() => this.#revalidate(uuid, request.waitUntil));
-          request.waitUntil(revalidation.catch(() => undefined));
+          request.waitUntil(this.#revalidate(uuid, request.waitUntil));
         }
         return {
           customer: cached.customer,
@@ -105,7 +101,6 @@ export class CustomerService {
           cacheReadMs,
         };
       case "miss": {
-        await request.gate.verdict;
         const answer = await this.#fetch(uuid, request);
         if (!answer.found) throw customerNotFound(MISS_STORED);
         return { customer: answer.customer, cacheStatus: MISS_STORED, cacheReadMs };

@@ -136,7 +136,7 @@ export const customerTokenRoutes = new Hono<AppEnv>().post(
     const caller = c.get("caller");
     const secrets = services.settings.tokenSecrets;
     if ("problem" in secrets) throw notConfigured([secrets.problem]);
-    await c.get("rateLimit").verdict;
+    await c.get("rateLimit");
     const body = c.req.valid("json");
     const scopes = body.scopes ?? ["addresses:read"];
     const { token, expiresAt } = await issueEdgeToken({

@@ -1,6 +1,5 @@
 /** Child-process and port helpers for the dev scripts (POSIX process groups). */
 import type { ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -39,6 +38,18 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** Resolves when the child has exited, or after `ms` (whichever is first). */
+export function exited(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined;
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /**
  * Stops a child started with `detached: true` and everything it spawned (wrangler starts
  * workerd and esbuild): the group gets `signal`, then SIGKILL if any member outlives `graceMs`.
@@ -50,10 +61,9 @@ export async function stopGroup(
 ): Promise<void> {
   const pgid = child.pid;
   if (pgid === undefined) return;
-  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, "exit");
   if (!signalGroup(pgid, signal)) return;
   const deadline = Date.now() + graceMs;
-  await Promise.race([exited, sleep(graceMs)]);
+  await exited(child, graceMs);
   while (signalGroup(pgid, 0) && Date.now() < deadline) await sleep(100);
   signalGroup(pgid, "SIGKILL");
 }

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { type EmulatorStats, emulatorClient } from "../support/emulator-client.ts";
 
 /** The Frontpayment emulator's control API (test/support/frontpayment-emulator.ts). */
 export type Behaviour = (
@@ -11,7 +12,7 @@ export type Behaviour = (
   | { mode: "fail-then-ok"; failures: number; status: number }
 ) & { delayMs?: number };
 
-const base = () => env.FRONTPAYMENT_BASE_URL;
+const emulator = () => emulatorClient(env.FRONTPAYMENT_BASE_URL);
 
 let counter = 0;
 /** A customer uuid no other test uses (tests share one emulator). */
@@ -23,39 +24,22 @@ export function uniqueUuid(prefix = "T"): string {
   );
 }
 
-import { upstreamCustomer } from "../support/seed-customers.ts";
-
+export type { EmulatorStats } from "../support/emulator-client.ts";
 export { SEEDED, TEST_PERSONAL_NUMBER, upstreamCustomer } from "../support/seed-customers.ts";
 
 /** Creates or changes a customer in the emulator. */
-export async function putCustomer(
+export function putCustomer(
   uuid: string,
   options: { data?: Record<string, unknown>; behaviour?: Behaviour; headers?: Record<string, string> } = {},
 ): Promise<void> {
-  const body = { data: options.data ?? upstreamCustomer(uuid), behaviour: options.behaviour, headers: options.headers };
-  const response = await fetch(`${base()}/__emulator/customers/${uuid}`, {
-    method: "PUT",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`emulator PUT failed: ${response.status} ${await response.text()}`);
+  return emulator().putCustomer(uuid, options);
 }
 
 /** How many upstream requests the emulator has seen for this uuid. */
-export async function upstreamRequests(uuid: string): Promise<number> {
-  const response = await fetch(`${base()}/__emulator/stats/${uuid}`);
-  return ((await response.json()) as { requests: number }).requests;
+export function upstreamRequests(uuid: string): Promise<number> {
+  return emulator().upstreamRequests(uuid);
 }
 
-export interface EmulatorStats {
-  requests: number;
-  byUuid: Record<string, number>;
-  invalidIds: string[];
-  unauthorized: number;
-  redirectsFollowed: number;
-}
-
-export async function emulatorStats(): Promise<EmulatorStats> {
-  const response = await fetch(`${base()}/__emulator/stats`);
-  return (await response.json()) as EmulatorStats;
+export function emulatorStats(): Promise<EmulatorStats> {
+  return emulator().stats();
 }

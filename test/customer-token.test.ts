@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { base64UrlEncode } from "../src/tokens/base64url.ts";
+import { base64UrlDecode, base64UrlEncode } from "../src/tokens/base64url.ts";
 import { EDGE_TOKEN_ISSUER, issueEdgeToken } from "../src/tokens/edge-tokens.ts";
 import { JwksCache } from "../src/tokens/jwks-cache.ts";
 import { JWS_ALGS, MAX_TOKEN_LENGTH, parseJws } from "../src/tokens/jws.ts";
@@ -118,5 +118,26 @@ describe("verifyCustomerToken", () => {
       new Uint8Array([0x41]),
     );
     expect(parseJws(`${base64UrlEncode('{"alg":"HS256"}')}.${base64UrlEncode("{}")}.QR`, ["HS256"])).toBeUndefined();
+  });
+
+  it("decodes exactly the strings that re-encode to themselves, for every length and last character", () => {
+    // The slow, obviously right rule: decode leniently, keep only what re-encodes to the input.
+    const reEncodingDecode = (text: string) => {
+      const bytes = Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+      return base64UrlEncode(bytes) === text ? bytes : undefined;
+    };
+    const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (let length = 0; length <= 12; length++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length));
+      const encoded = base64UrlEncode(bytes);
+      expect(base64UrlDecode(encoded)).toEqual(bytes);
+      if (encoded.length === 0) continue;
+      for (const last of digits) {
+        const variant = encoded.slice(0, -1) + last;
+        expect(base64UrlDecode(variant), variant).toEqual(reEncodingDecode(variant));
+      }
+    }
+    expect(base64UrlDecode("QQ=")).toBeUndefined();
+    expect(base64UrlDecode("Q")).toBeUndefined();
   });
 });

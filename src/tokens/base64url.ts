@@ -5,6 +5,9 @@
  */
 
 const ALPHABET = /^[A-Za-z0-9_-]*$/;
+const DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/** The bits of the last character that carry no data, by `length % 4`: they must be zero. */
+const UNUSED_BITS: Record<number, number> = { 2: 0b1111, 3: 0b11 };
 
 export function base64UrlEncode(input: Uint8Array | string): string {
   const bytes = typeof input === "string" ? new TextEncoder().encode(input) : input;
@@ -15,13 +18,14 @@ export function base64UrlEncode(input: Uint8Array | string): string {
 
 /** The bytes, or `undefined` for anything that is not canonical unpadded base64url. */
 export function base64UrlDecode(text: string): Uint8Array | undefined {
-  if (!ALPHABET.test(text) || text.length % 4 === 1) return undefined;
+  const rest = text.length % 4;
+  if (!ALPHABET.test(text) || rest === 1) return undefined;
+  if (rest > 1 && DIGITS.indexOf(text.at(-1) ?? "A") & (UNUSED_BITS[rest] ?? 0)) return undefined;
   let binary: string;
   try {
     binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   } catch {
     return undefined;
   }
-  const bytes = Uint8Array.from(binary, (char) => char.charCodeAt(0));
-  return base64UrlEncode(bytes) === text ? bytes : undefined;
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
 }

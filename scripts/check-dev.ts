@@ -156,6 +156,16 @@ async function checkKeysCli(baseUrl: string, customerUrl: string): Promise<void>
   const warned = /only time/.test(created.stdout);
   check("keys create prints a working key once, with a warning", created.code === 0 && works && warned, created.stderr);
 
+  const issuing = await keys(baseUrl, "create", "--name", "check:dev storefront", "--scope", "tokens:issue");
+  const issuer = /^\s*(cedge_\w+)\s*$/m.exec(issuing.stdout)?.[1] ?? "";
+  const issued = await fetch(`${baseUrl}/v1/customer-tokens`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${issuer}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ customerUuid: EXAMPLE_CUSTOMER_UUID }),
+  });
+  await issued.body?.cancel();
+  check(`keys create --scope tokens:issue makes a key that issues tokens (${issued.status})`, issued.status === 201);
+
   const listed = await keys(baseUrl, "list");
   const row = listed.stdout.split("\n").find((line) => id !== "" && line.startsWith(id)) ?? "";
   const shown = listed.code === 0 && /check:dev\s+addresses:read\s+active/.test(row);

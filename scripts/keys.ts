@@ -12,7 +12,8 @@ const USAGE = `Usage: npm run keys -- <command> [options]
 Commands:
   create --name <name> [--scope <scope>]... [--origin <origin>]... [--expires <ISO-8601>]
                       create a key; it is printed once and cannot be shown again.
-                      Scopes: customers:read (default), addresses:read
+                      Scopes: customers:read (default), addresses:read, and
+                      tokens:issue for a storefront server that issues customer tokens
   list                list all keys (id, name, scopes, status, origins, expiry)
   revoke <id>         revoke a key at once
   purge <uuid>        drop a customer from the cache; the next read goes to Frontpayment
@@ -27,6 +28,7 @@ Options:
 
 Examples:
   npm run keys -- create --name "web shop" --scope addresses:read --origin https://shop.example
+  npm run keys -- create --name "storefront server" --scope tokens:issue
   ADMIN_TOKEN=... npm run keys -- --url https://customer-edge.example.workers.dev list`;
 
 const text = { type: "string" } as const;

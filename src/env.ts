@@ -40,7 +40,7 @@ export interface Settings {
   /** Signing secrets of edge tokens, or what is wrong with them (edge-token routes answer 503). */
   tokenSecrets: { current: string; previous: string | undefined } | { problem: string };
   /** Unset when no issuer is configured; a problem when it is, but incompletely. */
-  identityProvider: IdentityProviderConfig | { problem: string } | undefined;
+  identityProvider: IdentityProviderConfig | { problem: string; issuer: string } | undefined;
   /** `Cache-Control: private, max-age=N` on customer-token answers; 0 keeps `no-cache`. */
   clientMaxAgeSeconds: number;
 }
@@ -186,7 +186,7 @@ function identityProvider(v: z.infer<typeof SettingsSchema>, invalid: readonly s
   if (!v.CUSTOMER_JWT_AUDIENCE) bad.push("CUSTOMER_JWT_AUDIENCE");
   if (!v.CUSTOMER_JWT_JWKS_URL && !bad.includes("CUSTOMER_JWT_JWKS_URL")) bad.push("CUSTOMER_JWT_JWKS_URL");
   if (bad.length > 0 || !v.CUSTOMER_JWT_AUDIENCE || !v.CUSTOMER_JWT_JWKS_URL) {
-    return { problem: bad.map((name) => `${name} is missing or not valid`).join("; ") };
+    return { problem: bad.map((name) => `${name} is missing or not valid`).join("; "), issuer };
   }
   return {
     issuer,

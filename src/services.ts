@@ -86,6 +86,7 @@ export class Services {
               }),
             }
           : undefined,
+      misconfiguredIssuer: idp && "problem" in idp ? idp.issuer : undefined,
     };
     this.customerTokens = new VerifiedTokens(tokenConfig, isolate.clock);
     this.customerTokenProblems = [

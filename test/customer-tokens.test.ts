@@ -366,11 +366,13 @@ describe("GET /v1/me with the identity provider's token", () => {
     await expectProblem(await call("/v1/me", { ...withToken(bad), vars }), 401, "unauthorized");
   });
 
-  it("refuses the provider's tokens, and only them, when its issuer is set without an audience", async () => {
+  it("answers the provider's tokens, and only them, 503 when its issuer is set without an audience", async () => {
     const { vars, token } = await provider();
     const uuid = await customer();
     const broken = { ...vars, CUSTOMER_JWT_AUDIENCE: undefined };
-    await expectProblem(await call("/v1/me", { ...withToken(await token(uuid)), vars: broken }), 401, "unauthorized");
+    const refused = await call("/v1/me", { ...withToken(await token(uuid)), vars: broken });
+    const problem = await expectProblem(refused, 503, "not_configured");
+    expect(problem.detail).toContain("CUSTOMER_JWT_AUDIENCE");
     const { key } = await createKey();
     expect((await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: broken })).status).toBe(200);
   });

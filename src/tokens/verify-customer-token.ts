@@ -8,6 +8,8 @@ export interface CustomerTokenConfig {
   edge?: EdgeSecrets | undefined;
   /** Absent when CUSTOMER_JWT_ISSUER is unset: such tokens are then not accepted. */
   idp?: IdpConfig | undefined;
+  /** CUSTOMER_JWT_ISSUER when its companion settings are missing: its tokens get `not_configured`. */
+  misconfiguredIssuer?: string | undefined;
 }
 
 /** `expiresAt` is the token's `exp` in epoch milliseconds. */
@@ -38,6 +40,9 @@ export async function verifyCustomerToken(
     if (!config.edge) return tokenFailure("not_configured");
     const edge = await verifyEdgeToken(jws, config.edge, now);
     return edge.ok ? { kind: "edge", ...edge } : edge;
+  }
+  if (config.misconfiguredIssuer !== undefined && iss === config.misconfiguredIssuer) {
+    return tokenFailure("not_configured");
   }
   if (config.idp && iss === config.idp.issuer) {
     const idp = await verifyIdpToken(jws, config.idp, now);

@@ -36,6 +36,27 @@ function setup(timeoutMs?: number) {
 }
 
 describe("JWKS cache", () => {
+  it("lets no caller wait past the time limit on a fetch that never settles, and replaces it later", async () => {
+    // What workerd may do to a fetch whose request was cancelled: it never settles.
+    let fetches = 0;
+    const clock = { now: START };
+    const jwks = new JwksCache({
+      url: "https://idp.example/.well-known/jwks.json",
+      fetch: () => {
+        fetches++;
+        return new Promise<Response>(() => {});
+      },
+      now: () => clock.now,
+      timeoutMs: 50,
+    });
+    void jwks.keyFor("k1", "ES256");
+    expect(await jwks.keyFor("k1", "ES256")).toEqual({ ok: false, reason: "jwks_unavailable" });
+    expect(fetches).toBe(1);
+    clock.now += 31 * SECOND;
+    void jwks.keyFor("k1", "ES256");
+    expect(fetches).toBe(2);
+  });
+
   it("fetches once for many verifications, concurrent first ones included", async () => {
     const { idp, lookUp, advance } = setup();
     const tokens = await Promise.all(

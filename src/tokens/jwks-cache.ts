@@ -44,7 +44,7 @@ export class JwksCache {
   #imported = new Map<string, Promise<CryptoKey | undefined>>();
   #lastSuccess: number | undefined;
   #lastAttempt: number | undefined;
-  #inFlight: Promise<void> | undefined;
+  #inFlight: { load: Promise<void>; since: number } | undefined;
 
   constructor(options: JwksCacheOptions) {
     this.#options = options;
@@ -72,16 +72,24 @@ export class JwksCache {
     return key ? { ok: true, key } : INVALID_TOKEN;
   }
 
-  /** Concurrent callers share one fetch; a caller whose kid is known and fresh never waits for it. */
+  /**
+   * Concurrent callers share one fetch; a caller whose kid is known and fresh never waits for
+   * it. On workerd the fetch belongs to the request that started it and may never settle if
+   * that request is cancelled, so a caller that joins it waits at most the fetch's own time
+   * limit (then goes on with the keys it has), and a fetch older than twice that is given up.
+   */
   #refreshIfAllowed(): Promise<void> {
-    if (this.#inFlight) return this.#inFlight;
     const now = this.#options.now();
+    const limitMs = this.#options.timeoutMs ?? JWKS_TIMEOUT_MS;
+    const inFlight = this.#inFlight;
+    if (inFlight && now - inFlight.since < 2 * limitMs) return withinMs(inFlight.load, limitMs);
     if (this.#lastAttempt !== undefined && now - this.#lastAttempt < JWKS_MIN_REFETCH_MS) return Promise.resolve();
     this.#lastAttempt = now;
-    this.#inFlight = this.#load().finally(() => {
-      this.#inFlight = undefined;
+    const load = this.#load().finally(() => {
+      if (this.#inFlight?.load === load) this.#inFlight = undefined;
     });
-    return this.#inFlight;
+    this.#inFlight = { load, since: now };
+    return load;
   }
 
   async #load(): Promise<void> {
@@ -117,4 +125,13 @@ export class JwksCache {
     }
     return keys;
   }
+}
+
+/** Resolves when `work` settles or after `ms`, whichever is first; never rejects. */
+function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer!: ReturnType<typeof setTimeout>;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work.catch(() => undefined), limit]).finally(() => clearTimeout(timer));
 }

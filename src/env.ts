@@ -41,8 +41,11 @@ export interface Settings {
   tokenSecrets: { current: string; previous: string | undefined } | { problem: string };
   /** Unset when no issuer is configured; a problem when it is, but incompletely. */
   identityProvider: IdentityProviderConfig | { problem: string; issuer: string } | undefined;
-  /** `Cache-Control: private, max-age=N` on customer-token answers; 0 keeps `no-cache`. */
-  clientMaxAgeSeconds: number;
+  /**
+   * `Cache-Control: private, max-age=N` on customer-token answers; 0 keeps `no-cache`;
+   * undefined when the var is bad (customer-token reads then answer 503).
+   */
+  clientMaxAgeSeconds: number | undefined;
 }
 
 type OptionalName =
@@ -129,7 +132,6 @@ const READ_PATH_VARS = [
   "CACHE_STALE_SECONDS",
   "NEGATIVE_CACHE_TTL_SECONDS",
   "UPSTREAM_TIMEOUT_MS",
-  "CLIENT_MAX_AGE_SECONDS",
 ];
 const IDENTITY_PROVIDER_VARS = ["CUSTOMER_JWT_JWKS_URL", "CUSTOMER_JWT_CLAIM", "CUSTOMER_JWT_SCOPES"];
 
@@ -143,12 +145,8 @@ export function parseSettings(env: SettingsSource): Settings {
   const invalid = Object.entries(v)
     .filter(([, value]) => (value as unknown) === INVALID)
     .map(([name]) => name);
-  if (invalid.length > 0) {
-    const all = invalid.map((name) => `${name} is not valid`);
-    console.error(JSON.stringify({ level: "error", message: "invalid configuration", problems: all }));
-  }
   const problems = invalid.filter((name) => READ_PATH_VARS.includes(name)).map((name) => `${name} is not valid`);
-  return {
+  const settings: Settings = {
     config:
       problems.length > 0
         ? undefined
@@ -164,8 +162,21 @@ export function parseSettings(env: SettingsSource): Settings {
     adminToken: v.ADMIN_TOKEN,
     tokenSecrets: tokenSecrets(v.TOKEN_SIGNING_SECRET, v.TOKEN_SIGNING_SECRET_PREVIOUS),
     identityProvider: identityProvider(v, invalid),
-    clientMaxAgeSeconds: invalid.includes("CLIENT_MAX_AGE_SECONDS") ? 0 : v.CLIENT_MAX_AGE_SECONDS,
+    clientMaxAgeSeconds: invalid.includes("CLIENT_MAX_AGE_SECONDS") ? undefined : v.CLIENT_MAX_AGE_SECONDS,
   };
+  // Once per isolate, by name only: an operator's log says what to fix before any caller does.
+  const logged = [
+    ...invalid.map((name) => `${name} is not valid`),
+    ...("problem" in settings.tokenSecrets && v.TOKEN_SIGNING_SECRET ? [settings.tokenSecrets.problem] : []),
+    ...(v.TOKEN_SIGNING_SECRET_PREVIOUS && !isUsableSigningSecret(v.TOKEN_SIGNING_SECRET_PREVIOUS)
+      ? [`TOKEN_SIGNING_SECRET_PREVIOUS is shorter than ${MIN_SECRET_BYTES} bytes, so it is ignored`]
+      : []),
+    ...(settings.identityProvider && "problem" in settings.identityProvider ? [settings.identityProvider.problem] : []),
+  ];
+  if (logged.length > 0) {
+    console.error(JSON.stringify({ level: "error", message: "invalid configuration", problems: [...new Set(logged)] }));
+  }
+  return settings;
 }
 
 function tokenSecrets(current: string | undefined, previous: string | undefined): Settings["tokenSecrets"] {

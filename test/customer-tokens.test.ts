@@ -8,6 +8,7 @@ import { issueToken, remember, requestToken, withToken } from "./helpers/custome
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { IDP_AUDIENCE, type IdpAlg, newIdentityProvider } from "./helpers/identity-provider.ts";
 import { createKey, revokeKey } from "./helpers/keys.ts";
+import { logLines } from "./helpers/leak-scan.ts";
 import { headerOf, payloadOf, withPayload } from "./helpers/tokens.ts";
 
 const issuerKey = () => createKey({ name: "storefront server", scopes: ["tokens:issue"] });
@@ -229,6 +230,14 @@ describe("GET /v1/me with an edge token", () => {
     const vars = { CLIENT_MAX_AGE_SECONDS: "120" };
     const tokenAnswer = await call("/v1/me", { ...withToken(token), vars });
     expect(tokenAnswer.headers.get("Cache-Control")).toBe("private, max-age=120");
+    // One URL for every customer: a device's cache must key the copy by the credential.
+    expect(tokenAnswer.headers.get("Vary")).toContain("Authorization");
+    const revalidated = await call("/v1/me", {
+      ...withToken(token, { "If-None-Match": tokenAnswer.headers.get("ETag")! }),
+      vars,
+    });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get("Vary")).toContain("Authorization");
     const byPath = await call(`/v1/customers/${uuid}`, { ...withToken(token), vars });
     expect(byPath.headers.get("Cache-Control")).toBe("private, max-age=120");
     const keyAnswer = await call(`/v1/customers/${uuid}`, { ...withKey(reader.key), vars });
@@ -375,5 +384,30 @@ describe("GET /v1/me with the identity provider's token", () => {
     expect(problem.detail).toContain("CUSTOMER_JWT_AUDIENCE");
     const { key } = await createKey();
     expect((await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: broken })).status).toBe(200);
+  });
+});
+
+describe("configuration of the token features", () => {
+  it("answers token reads 503 for a bad CLIENT_MAX_AGE_SECONDS, and leaves API-key reads alone", async () => {
+    const { key } = await issuerKey();
+    const reader = await createKey({ scopes: ["customers:read"] });
+    const uuid = await customer();
+    const { token } = await issueToken(key, { customerUuid: uuid });
+    const vars = { CLIENT_MAX_AGE_SECONDS: "soon" };
+    const refused = await call("/v1/me", { ...withToken(token), vars });
+    const problem = await expectProblem(refused, 503, "not_configured");
+    expect(problem.detail).toContain("CLIENT_MAX_AGE_SECONDS");
+    expect(await upstreamRequests(uuid)).toBe(0);
+    expect((await call(`/v1/customers/${uuid}`, { ...withKey(reader.key), vars })).status).toBe(200);
+  });
+
+  it("logs a TOKEN_SIGNING_SECRET_PREVIOUS too short to use, by name only", async () => {
+    const { key } = await issuerKey();
+    const from = logLines.length;
+    const vars = { TOKEN_SIGNING_SECRET_PREVIOUS: "short-old-secret" };
+    expect((await requestToken(key, { customerUuid: "C1" }, { vars })).status).toBe(201);
+    const logged = logLines.slice(from).join("\n");
+    expect(logged).toContain("TOKEN_SIGNING_SECRET_PREVIOUS is shorter than 32 bytes");
+    expect(logged).not.toContain("short-old-secret");
   });
 });

@@ -4,6 +4,7 @@ import { MAX_BACKOFF_MS } from "../src/customers/revalidation-backoff.ts";
 import { manualClock } from "../src/lib/clock.ts";
 import { type CallOptions, call as callDefault, json, withKey } from "./helpers/app.ts";
 import { seedCache } from "./helpers/cache.ts";
+import { requestToken } from "./helpers/customer-tokens.ts";
 import { type Behaviour, putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
 
@@ -48,6 +49,31 @@ describe("revalidation backoff", () => {
     clock.advance(1);
     await read();
     expect(await upstreamRequests(uuid)).toBe(2);
+  });
+
+  it("counts one failed call once, however many stale reads were waiting on it", async () => {
+    const { clock, uuid, read } = await staleCustomer({ mode: "status", status: 500, delayMs: 300 });
+    const answers = await Promise.all(Array.from({ length: 6 }, () => read()));
+    expect(answers.map((response) => response.status)).toEqual(Array(6).fill(200));
+    expect(await upstreamRequests(uuid)).toBe(1);
+    clock.advance(10_000);
+    await read();
+    expect(await upstreamRequests(uuid)).toBe(2);
+  });
+
+  it("holds a prefetching token issue to the same back-off, without a retry", async () => {
+    const { clock, uuid, read } = await staleCustomer({ mode: "status", status: 500 });
+    const app = createApp({ clock });
+    const { key } = await createKey({ scopes: ["tokens:issue"] });
+    const issue = () => requestToken(key, { customerUuid: uuid, prefetch: true }, { app });
+    expect((await issue()).status).toBe(201);
+    expect(await upstreamRequests(uuid)).toBe(1);
+    expect((await issue()).status).toBe(201);
+    expect(await upstreamRequests(uuid)).toBe(1);
+    clock.advance(10_000);
+    expect((await issue()).status).toBe(201);
+    expect(await upstreamRequests(uuid)).toBe(2);
+    expect((await read()).status).toBe(200);
   });
 
   it("caps the backoff at 5 minutes however long failures go on", async () => {

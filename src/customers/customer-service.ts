@@ -111,13 +111,18 @@ export class CustomerService {
   /**
    * Warms the cache for a customer about to be read (a token issued with `prefetch`): when no
    * fresh copy exists and the upstream budget allows optional calls, fetches it in the
-   * background. Never throws; nobody waits for it.
+   * background, as a background call: never retried, and a stale customer's revalidation
+   * respects its back-off. Never throws; nobody waits for it.
    */
   async prefetch(uuid: string, waitUntil: (work: Promise<unknown>) => void): Promise<void> {
     try {
       const cached = await this.#cache.read(uuid);
       if (cached.state === "fresh" || cached.state === "not_found" || !this.#guard.optionalCallsAllowed()) return;
-      await this.#fetch(uuid, { waitUntil });
+      if (cached.state === "stale") {
+        if (this.#backoff.allows(uuid)) await this.#revalidate(uuid, waitUntil);
+        return;
+      }
+      await this.#fetch(uuid, { waitUntil, retry: false });
     } catch {
       // A failed prefetch costs the page nothing: its first read simply goes upstream.
     }

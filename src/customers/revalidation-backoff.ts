@@ -37,7 +37,11 @@ export class RevalidationBackoff {
 
   failed(uuid: string): void {
     const now = this.#clock.now();
-    const count = (this.#failures.get(uuid, now)?.count ?? 0) + 1;
+    const known = this.#failures.get(uuid, now);
+    // Several stale reads may have joined the one call that failed: it counts once. A new
+    // failure can only come from a call that `allows` let start, after the back-off ended.
+    if (known && known.until > now) return;
+    const count = (known?.count ?? 0) + 1;
     const backoffMs = Math.min(MIN_BACKOFF_MS * 2 ** (count - 1), MAX_BACKOFF_MS);
     this.#failures.set(uuid, { count, until: now + backoffMs }, backoffMs + MAX_BACKOFF_MS, now);
   }

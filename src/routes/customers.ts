@@ -118,6 +118,10 @@ type ReadEnv = AppEnv & { Variables: CallerVariables & RateLimitVariables & Part
 async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
   const caller = c.get("caller");
   const services = c.get("services");
+  // A bad CLIENT_MAX_AGE_SECONDS affects only the answers it shapes: customer tokens'.
+  if (caller.kind === "token" && services.settings.clientMaxAgeSeconds === undefined) {
+    throw notConfigured(["CLIENT_MAX_AGE_SECONDS is not valid"]);
+  }
   const lookup = await services.customers.get(uuid, {
     gate: c.get("rateLimit"),
     waitUntil: (work) => c.executionCtx.waitUntil(work),
@@ -131,8 +135,11 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
   const maxAge = services.settings.clientMaxAgeSeconds;
   const headers = {
     "Content-Type": "application/json; charset=utf-8",
+    // The same URL (/v1/me above all) answers each credential differently: a client's HTTP
+    // cache must not hand one customer's copy to the next one who signs in on the device.
+    Vary: "Authorization",
     // A phone's own HTTP cache may keep a token holder's answer; a key's is always revalidated.
-    "Cache-Control": caller.kind === "token" && maxAge > 0 ? `private, max-age=${maxAge}` : "private, no-cache",
+    "Cache-Control": caller.kind === "token" && maxAge ? `private, max-age=${maxAge}` : "private, no-cache",
     "Cache-Status": lookup.cacheStatus,
   };
   const view = caller.scopes.includes("customers:read") ? "customer" : "addresses";
@@ -144,6 +151,7 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
       ETag: etag,
       "Cache-Control": headers["Cache-Control"],
       "Cache-Status": lookup.cacheStatus,
+      Vary: headers.Vary,
     });
   }
   // The text is what c.json would send; the type says so for the typed client.

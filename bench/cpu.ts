@@ -18,173 +18,138 @@
  *   the machine hits both sides of a ratio alike.
  * - The access log's line is built (JSON.stringify) but not written: log shipping is the
  *   runtime's cost, not the isolate's.
+ * - `--runtime workerd` runs the same suite inside Miniflare's workerd instead (workerd.ts,
+ *   workerd-driver.ts): the handler runs on workerd's own C++ Request/Response/Headers, timed
+ *   by wall clock across a 0 ms timer, with a busy-loop clock check against Node first.
  * Results go to bench/results/cpu-<time>.json and cpu-latest.json. Exits 1 on a missed
  * target unless --no-fail.
  */
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { format } from "node:util";
-import { AdminClient } from "../scripts/lib/admin-client.ts";
-import { benchBindings, installInstantUpstream, polyfillTimingSafeEqual, WORKER_ORIGIN } from "./cpu/bindings.ts";
-import { importBundle } from "./cpu/bundle.ts";
-import { call, EXAMPLE_CUSTOMER, get, type Harness, type Prepared } from "./cpu/harness.ts";
-import { headerBytes, printHeaderBytes } from "./cpu/header-bytes.ts";
-import { calibrate, runBatch, spread } from "./cpu/measure.ts";
-import { parseCpuOptions } from "./cpu/options.ts";
+import { printHeaderBytes } from "./cpu/header-bytes.ts";
+import { calibrate, runBatch } from "./cpu/measure.ts";
+import { nodeRunner, nodeSuite } from "./cpu/node-runner.ts";
+import { type CpuOptions, parseCpuOptions } from "./cpu/options.ts";
 import { profile, summarize } from "./cpu/profile.ts";
-import {
-  COSTS,
-  evaluate,
-  printCosts,
-  printScenarios,
-  printTargets,
-  type ScenarioRow,
-  verificationCosts,
-} from "./cpu/report.ts";
-import { SCENARIOS } from "./cpu/scenarios.ts";
-import { synchronousWebCrypto } from "./cpu/sync-crypto.ts";
+import { evaluate, printCosts, printScenarios, printTargets, verificationCosts } from "./cpu/report.ts";
+import type { Runner } from "./cpu/runner.ts";
+import { busyLoop, type Phase } from "./cpu/suite.ts";
+import { workerdRunner } from "./cpu/workerd.ts";
 import { machineInfo } from "./lib/machine.ts";
 
 const RESULTS_DIR = join(import.meta.dirname, "results");
 const print = (...args: unknown[]) => process.stdout.write(`${format(...args)}\n`);
+/** The clock check's busy loop: ~150 ms on this machine. */
+const BUSY_STEPS = 30_000_000;
 
 async function main(): Promise<number> {
   const options = parseCpuOptions(process.argv.slice(2));
+  if (options.profile) return profileScenario(options, options.profile);
   const machine = machineInfo();
-  polyfillTimingSafeEqual();
-  synchronousWebCrypto();
-  console.log = () => {}; // the Worker's access log: built, not written (see the header)
+  const runner =
+    options.runtime === "workerd"
+      ? await workerdRunner(options.entry, true, options.keepNames)
+      : await nodeRunner(options.entry, options.keepNames);
+  try {
+    const clockCheck = options.runtime === "workerd" ? await checkClock(runner) : undefined;
+    const cachedHeaders = await runner.setup(options.only);
+    print(`Calibrating to ~${options.batchMs} ms per batch (${runner.runtime})...`);
+    await runner.calibrate(options.batchMs);
+    await runRounds("main", "round");
+    await runRounds("cost", "verification round");
+    const { rows, costRows } = await runner.result();
+    const targets = evaluate(rows);
+    const costs = verificationCosts(costRows);
 
-  const minify = options.profile === undefined;
-  const worker = await importBundle(options.entry, minify, options.keepNames);
-  const floor = await importBundle(join(import.meta.dirname, "cpu/floor-app.ts"), minify, options.keepNames);
-  const bindings = benchBindings();
-  const jwks: Harness["jwks"] = { keys: [] };
-  const { upstreamCalls } = installInstantUpstream(worker.handler, bindings, () => jwks);
-  const admin = new AdminClient(WORKER_ORIGIN, bindings.adminToken);
-  const apiKey = (await admin.createKey({ name: "bench", scopes: ["customers:read"] })).key;
-  const h: Harness = {
-    worker: worker.handler,
-    floor: floor.handler,
-    bindings,
-    admin,
-    apiKey,
-    jwks,
-    upstreamCalls,
-    runId: Date.now().toString(36) + randomBytes(3).toString("hex"),
-  };
-
-  // A verification cost needs its baseline: --only verify-edge brings token-edge along.
-  const only = options.only && [
-    ...options.only,
-    ...COSTS.filter((c) => options.only!.includes(c.id)).map((c) => c.baseline),
-  ];
-  const wanted = SCENARIOS.filter((s) => !only || only.includes(s.id));
-  const prepared = new Map<string, Prepared>();
-  const rows: ScenarioRow[] = [];
-  for (const scenario of wanted) {
-    const ready = await scenario.setup(h);
-    if (typeof ready === "string") rows.push({ id: scenario.id, label: scenario.label, skipped: ready });
-    else {
-      prepared.set(scenario.id, ready);
-      rows.push({ id: scenario.id, label: scenario.label, rounds: [], wallRounds: [], problems: [] });
-    }
-  }
-  const cached = await call(h.worker, bindings.env, get(`/v1/customers/${EXAMPLE_CUSTOMER}`, { "X-API-Key": apiKey }));
-  const cachedHeaders = headerBytes(cached);
-
-  if (options.profile) {
-    const target = prepared.get(options.profile);
-    if (!target) throw new Error(`--profile ${options.profile}: no such scenario, or it was skipped`);
-    const n = await calibrate(target, 100, upstreamCalls);
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const file = join(RESULTS_DIR, `cpu-${options.profile}.cpuprofile`);
-    const deadline = Date.now() + options.profileSeconds * 1000;
-    let requests = 0;
-    const result = await profile(async () => {
-      while (Date.now() < deadline) requests += (await runBatch(target, n, upstreamCalls)).n;
-    }, file);
-    print(`Profiled ${requests} requests of "${options.profile}" (unminified bundle); saved ${file}`);
-    summarize(
-      result,
-      options.profile === "floor" ? floor.url : worker.url,
-      options.profile === "floor" ? floor.code : worker.code,
-      print,
+    const where = runner.runtime === "workerd" ? "workerd (Miniflare)" : `Node ${process.version}`;
+    print(
+      `\ncustomer-edge bench:cpu · ${machine.cpuModel} × ${machine.cores} · ${where} · ` +
+        `${machine.git.commit?.slice(0, 8) ?? "no git"}${machine.git.dirty ? "+dirty" : ""} · ${options.rounds} rounds`,
     );
+    printScenarios(rows, print, runner.runtime === "workerd" ? "wall µs/req" : "CPU µs/req");
+    print(
+      runner.runtime === "workerd"
+        ? "\nWall µs per request inside workerd: the Worker's own fetch handler (minified bundle) on workerd's\n" +
+            "Request/Response/Headers, bindings free, median over rounds. Timed by Date.now() across a 0 ms timer\n" +
+            "before and after each batch (ms resolution, ≤ 1% of a batch); wall time, so other load on the machine counts."
+        : "\nCPU µs per request (this process's CPU time, so other load on the machine counts little): the Worker's own\n" +
+            "fetch handler (minified bundle) in Node, bindings free, median over rounds; wall µs for comparison.\n" +
+            "Node's Request/Response/Headers are JavaScript (undici), workerd's C++: `--runtime workerd` measures there.\n" +
+            "On Cloudflare the runtime adds its own per-request work on top.",
+    );
+    if (clockCheck) print(clockCheck);
+    printTargets(targets, print);
+    printCosts(costs, print, runner.runtime === "workerd" ? "Wall µs" : "CPU µs");
     printHeaderBytes("Cached 200 without Origin", cachedHeaders, print);
-    return 0;
+
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const text = `${JSON.stringify({ schema: "cpu-1", machine, options, scenarios: rows, costPhase: costRows, targets, costs, cachedHeaders }, null, 2)}\n`;
+    const file = join(RESULTS_DIR, `cpu-${options.runtime}-${machine.date.replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, text);
+    writeFileSync(join(RESULTS_DIR, "cpu-latest.json"), text);
+    print(`\nSaved ${file} and bench/results/cpu-latest.json`);
+    const failed = targets.some((t) => t.pass === false);
+    if (failed && options.noFail) print("A target was missed (--no-fail: exit 0).");
+    return failed && !options.noFail ? 1 : 0;
+  } finally {
+    await runner.close();
   }
 
-  print(`Calibrating ${prepared.size} scenarios to ~${options.batchMs} ms per batch...`);
-  const iterations = new Map<string, number>();
-  for (const [id, p] of prepared) iterations.set(id, await calibrate(p, options.batchMs, upstreamCalls));
-  // Never-seen-token scenarios run in a phase of their own, after the others: each of their
-  // requests leaves a token, a Request and a verdict behind, and the collections that follow
-  // would be charged to whichever scenario runs next, the ones the targets compare included.
-  const costIds = new Set(COSTS.map((c) => c.id));
-  const costRows: ScenarioRow[] = [];
-  for (const cost of COSTS) {
-    const row = rows.find((r) => r.id === cost.id && r.rounds);
-    const baseline = rows.find((r) => r.id === cost.baseline && r.rounds);
-    if (!row || !baseline) continue;
-    if (!costRows.some((r) => r.id === baseline.id))
-      costRows.push({ ...baseline, rounds: [], wallRounds: [], problems: [] });
-    costRows.push(row);
-  }
-  await runRounds(
-    rows.filter((r) => !costIds.has(r.id)),
-    "round",
-  );
-  if (costRows.length > 0) await runRounds(costRows, "verification round");
-  for (const row of [...rows, ...costRows]) {
-    if (!row.rounds) continue;
-    row.iterations = iterations.get(row.id);
-    row.us = spread(row.rounds);
-    row.problems = [...new Set(row.problems)];
-  }
-
-  async function runRounds(phase: ScenarioRow[], name: string): Promise<void> {
+  async function runRounds(phase: Phase, name: string): Promise<void> {
+    if (!runner.has(phase)) return;
     for (let round = 1; round <= options.rounds; round++) {
       process.stdout.write(`\r${name} ${round}/${options.rounds}`);
-      for (const row of phase) {
-        const p = prepared.get(row.id);
-        if (!p) continue;
-        const batch = await runBatch(p, iterations.get(row.id)!, upstreamCalls);
-        row.rounds!.push(batch.us);
-        row.wallRounds!.push(batch.wallUs);
-        row.problems!.push(...batch.problems);
-      }
+      await runner.round(phase);
     }
     process.stdout.write("\n");
   }
-  const targets = evaluate(rows);
-  const costs = verificationCosts(costRows);
+}
 
-  print(
-    `\ncustomer-edge bench:cpu · ${machine.cpuModel} × ${machine.cores} · Node ${process.version} · ` +
-      `${machine.git.commit?.slice(0, 8) ?? "no git"}${machine.git.dirty ? "+dirty" : ""} · ${options.rounds} rounds`,
-  );
-  printScenarios(rows, print);
-  print(
-    "\nCPU µs per request (this process's CPU time, so other load on the machine counts little): the Worker's own\n" +
-      "fetch handler (minified bundle) in Node, bindings free, median over rounds; wall µs for comparison.\n" +
-      "Node, because workerd freezes Date.now()/performance.now() during CPU work (a Spectre mitigation);\n" +
-      "both are V8 running the same bundle. On Cloudflare the runtime adds its own per-request work on top.",
-  );
-  printTargets(targets, print);
-  printCosts(costs, print);
-  printHeaderBytes("Cached 200 without Origin", cachedHeaders, print);
+/**
+ * Times the same busy loop in Node and in the runtime: if the runtime's clock does not move
+ * during CPU work (or is coarse beyond use) the numbers would be fiction, so the run stops.
+ */
+async function checkClock(runner: Runner): Promise<string> {
+  const node = (): number => {
+    const started = performance.now();
+    busyLoop(BUSY_STEPS);
+    return performance.now() - started;
+  };
+  node(); // both sides JIT the loop once first
+  await runner.busyMs(BUSY_STEPS);
+  const nodeMs = node();
+  const runtimeMs = await runner.busyMs(BUSY_STEPS);
+  const line =
+    `Clock check: a busy loop of ${BUSY_STEPS / 1e6} M steps takes ${nodeMs.toFixed(1)} ms by Node's clock and ` +
+    `${runtimeMs.toFixed(1)} ms by ${runner.runtime}'s (ratio ${(runtimeMs / nodeMs).toFixed(2)}).`;
+  if (!(runtimeMs > nodeMs / 1.5 && runtimeMs < nodeMs * 1.5)) {
+    throw new Error(`${line} The runtime's clock does not time CPU work; use --runtime node.`);
+  }
+  return line;
+}
 
+/** --profile: V8's CPU profile of one scenario, in Node (unminified bundle). */
+async function profileScenario(options: CpuOptions, id: string): Promise<number> {
+  if (options.runtime !== "node") throw new Error("--profile runs in Node only (workerd has no profiler API here)");
+  const { suite, worker, floor } = await nodeSuite(options.entry, false, options.keepNames);
+  const cachedHeaders = await suite.setup([id]);
+  const target = suite.prepared.get(id);
+  if (!target) throw new Error(`--profile ${id}: no such scenario, or it was skipped`);
+  const { upstreamCalls } = suite.h;
+  const n = await calibrate(target, 100, upstreamCalls, suite.clock);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const text = `${JSON.stringify({ schema: "cpu-1", machine, options, scenarios: rows, costPhase: costRows, targets, costs, cachedHeaders }, null, 2)}\n`;
-  const file = join(RESULTS_DIR, `cpu-${machine.date.replace(/[:.]/g, "-")}.json`);
-  writeFileSync(file, text);
-  writeFileSync(join(RESULTS_DIR, "cpu-latest.json"), text);
-  print(`\nSaved ${file} and bench/results/cpu-latest.json`);
-  const failed = targets.some((t) => t.pass === false);
-  if (failed && options.noFail) print("A target was missed (--no-fail: exit 0).");
-  return failed && !options.noFail ? 1 : 0;
+  const file = join(RESULTS_DIR, `cpu-${id}.cpuprofile`);
+  const deadline = Date.now() + options.profileSeconds * 1000;
+  let requests = 0;
+  const result = await profile(async () => {
+    while (Date.now() < deadline) requests += (await runBatch(target, n, upstreamCalls, suite.clock)).n;
+  }, file);
+  print(`Profiled ${requests} requests of "${id}" (unminified bundle); saved ${file}`);
+  const bundle = id === "floor" ? floor : worker;
+  summarize(result, bundle.url, bundle.code, print);
+  printHeaderBytes("Cached 200 without Origin", cachedHeaders, print);
+  return 0;
 }
 
 main().then(

@@ -1,5 +1,5 @@
-import { randomBytes, timingSafeEqual, type webcrypto } from "node:crypto";
 import { upstreamCustomer } from "../../test/support/seed-customers.ts";
+import { randomToken } from "./base64url.ts";
 import { MemoryKv } from "./memory-kv.ts";
 
 /** The Worker's handler, as `export default app` exposes it. */
@@ -52,7 +52,7 @@ export interface Bindings {
 export function benchBindings(): Bindings {
   const cache = new MemoryKv();
   const apiKeys = new MemoryKv();
-  const adminToken = randomBytes(24).toString("base64url");
+  const adminToken = randomToken(24);
   const env = {
     CACHE: cache,
     API_KEYS: apiKeys,
@@ -63,9 +63,9 @@ export function benchBindings(): Bindings {
     CACHE_STALE_SECONDS: "86400",
     NEGATIVE_CACHE_TTL_SECONDS: "60",
     UPSTREAM_TIMEOUT_MS: "2500",
-    FRONTPAYMENT_TOKEN: randomBytes(24).toString("base64url"),
+    FRONTPAYMENT_TOKEN: randomToken(24),
     ADMIN_TOKEN: adminToken,
-    TOKEN_SIGNING_SECRET: randomBytes(32).toString("base64url"),
+    TOKEN_SIGNING_SECRET: randomToken(32),
     CUSTOMER_JWT_ISSUER: "https://idp.bench.example/",
     CUSTOMER_JWT_AUDIENCE: "customer-edge-bench",
     CUSTOMER_JWT_JWKS_URL: JWKS_URL,
@@ -110,24 +110,4 @@ export function installInstantUpstream(
     throw new TypeError(`the benchmark has no network: ${request.method} ${url.origin}${url.pathname}`);
   };
   return { upstreamCalls: () => calls };
-}
-
-/**
- * workerd's `crypto.subtle.timingSafeEqual` (a Workers extension, used by the admin token
- * check) is missing in Node 22; the benchmark adds it if needed, with Node's own.
- */
-export function polyfillTimingSafeEqual(): void {
-  type Source = webcrypto.BufferSource;
-  const subtle = crypto.subtle as unknown as { timingSafeEqual?: (a: Source, b: Source) => boolean };
-  if (subtle.timingSafeEqual) return;
-  const bytes = (source: Source) =>
-    ArrayBuffer.isView(source)
-      ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
-      : new Uint8Array(source);
-  subtle.timingSafeEqual = (a: Source, b: Source) => {
-    const x = bytes(a);
-    const y = bytes(b);
-    if (x.byteLength !== y.byteLength) throw new TypeError("timingSafeEqual: inputs differ in length");
-    return timingSafeEqual(x, y);
-  };
 }

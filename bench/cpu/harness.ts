@@ -1,6 +1,13 @@
-import type { webcrypto } from "node:crypto";
-import type { AdminClient } from "../../scripts/lib/admin-client.ts";
-import { BenchContext, type Bindings, type FetchHandler, WORKER_ORIGIN } from "./bindings.ts";
+import { AdminClient } from "../../scripts/lib/admin-client.ts";
+import { randomToken } from "./base64url.ts";
+import {
+  BenchContext,
+  type Bindings,
+  benchBindings,
+  type FetchHandler,
+  installInstantUpstream,
+  WORKER_ORIGIN,
+} from "./bindings.ts";
 
 /** What every scenario's setup gets: both bundles, the bindings and a read key made through the admin API. */
 export const EXAMPLE_CUSTOMER = "CSRT1511414842";
@@ -12,7 +19,7 @@ export interface Harness {
   admin: AdminClient;
   apiKey: string;
   /** Public JWKS the instant upstream serves (the token-idp scenario adds its key). */
-  jwks: { keys: webcrypto.JsonWebKey[] };
+  jwks: { keys: object[] };
   upstreamCalls: () => number;
   /** Letters and digits, unique per run, for customer uuids. */
   runId: string;
@@ -67,4 +74,18 @@ export async function warm(h: Harness, path: string, headers: Record<string, str
     throw new Error(`warming ${path}: ${response.status}, Cache-Status "${cacheStatus}", ETag ${etag}`);
   }
   return etag;
+}
+
+/**
+ * Free bindings, the instant upstream in place of `globalThis.fetch` and a read key made
+ * through the admin API: the same in Node and inside workerd.
+ */
+export async function makeHarness(worker: FetchHandler, floor: FetchHandler): Promise<Harness> {
+  const bindings = benchBindings();
+  const jwks: Harness["jwks"] = { keys: [] };
+  const { upstreamCalls } = installInstantUpstream(worker, bindings, () => jwks);
+  const admin = new AdminClient(WORKER_ORIGIN, bindings.adminToken);
+  const apiKey = (await admin.createKey({ name: "bench", scopes: ["customers:read"] })).key;
+  const runId = Date.now().toString(36) + randomToken(3).replace(/[-_]/g, "x");
+  return { worker, floor, bindings, admin, apiKey, jwks, upstreamCalls, runId };
 }

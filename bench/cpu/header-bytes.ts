@@ -11,7 +11,7 @@ export interface HeaderBytes {
 export function headerBytes(response: Response): HeaderBytes {
   const headers = [...response.headers].map(([name, value]) => ({
     name,
-    bytes: Buffer.byteLength(`${name}: ${value}\r\n`),
+    bytes: new TextEncoder().encode(`${name}: ${value}\r\n`).byteLength,
   }));
   headers.sort((a, b) => b.bytes - a.bytes);
   return { total: headers.reduce((sum, h) => sum + h.bytes, 0), headers };

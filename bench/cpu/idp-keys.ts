@@ -1,51 +1,64 @@
-import { generateKeyPairSync, type KeyObject, randomBytes, sign, type webcrypto } from "node:crypto";
+import { base64url } from "./base64url.ts";
 import { EXAMPLE_CUSTOMER, type Harness } from "./harness.ts";
 
 /*
  * The bench's identity provider: one key per algorithm the Worker accepts, all published in the
  * JWKS at once. At once, because the Worker refetches its JWKS for an unknown `kid` at most once
  * per 30 s: a key published after the first fetch would not be found for half a minute.
+ * WebCrypto only, so the same code runs in Node and inside workerd (`--runtime workerd`).
  */
 
 export type IdpAlg = "ES256" | "RS256" | "EdDSA";
 
 interface BenchKey {
   kid: string;
-  privateKey: KeyObject;
+  privateKey: CryptoKey;
+  sign: string | SubtleCryptoSignAlgorithm;
 }
 
-const published = new WeakMap<Harness, Record<IdpAlg, BenchKey>>();
+const ALGORITHMS: Record<IdpAlg, { generate: SubtleCryptoGenerateKeyAlgorithm; sign: BenchKey["sign"] }> = {
+  ES256: { generate: { name: "ECDSA", namedCurve: "P-256" }, sign: { name: "ECDSA", hash: "SHA-256" } },
+  RS256: {
+    generate: {
+      name: "RSASSA-PKCS1-v1_5",
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-256",
+    },
+    sign: "RSASSA-PKCS1-v1_5",
+  },
+  EdDSA: { generate: { name: "Ed25519" }, sign: "Ed25519" },
+};
 
-function keysOf(h: Harness): Record<IdpAlg, BenchKey> {
+const published = new WeakMap<Harness, Promise<Record<IdpAlg, BenchKey>>>();
+
+function keysOf(h: Harness): Promise<Record<IdpAlg, BenchKey>> {
   let keys = published.get(h);
   if (keys) return keys;
-  const make = (alg: IdpAlg): BenchKey => {
-    const { privateKey, publicKey } =
-      alg === "ES256"
-        ? generateKeyPairSync("ec", { namedCurve: "P-256" })
-        : alg === "RS256"
-          ? generateKeyPairSync("rsa", { modulusLength: 2048 })
-          : generateKeyPairSync("ed25519");
+  const make = async (alg: IdpAlg): Promise<BenchKey> => {
+    const { generate, sign } = ALGORITHMS[alg];
+    const pair = (await crypto.subtle.generateKey(generate, true, ["sign", "verify"])) as CryptoKeyPair;
+    const jwk = (await crypto.subtle.exportKey("jwk", pair.publicKey)) as JsonWebKey;
     const kid = `bench-${alg.toLowerCase()}-${h.runId}`;
-    h.jwks.keys.push({ ...publicKey.export({ format: "jwk" }), kid, alg, use: "sig" } as webcrypto.JsonWebKey);
-    return { kid, privateKey };
+    h.jwks.keys.push({ ...jwk, kid, alg, use: "sig", key_ops: undefined, ext: undefined });
+    return { kid, privateKey: pair.privateKey, sign };
   };
-  keys = { ES256: make("ES256"), RS256: make("RS256"), EdDSA: make("EdDSA") };
+  keys = (async () => ({ ES256: await make("ES256"), RS256: await make("RS256"), EdDSA: await make("EdDSA") }))();
   published.set(h, keys);
   return keys;
 }
 
 /** Publishes every key (first call only); call before the Worker first reads the JWKS. */
-export function publishIdpKeys(h: Harness): void {
-  keysOf(h);
+export async function publishIdpKeys(h: Harness): Promise<void> {
+  await keysOf(h);
 }
 
 /**
  * A token for the example customer signed with the bench key for `alg`. A random `jti` makes
  * every token distinct, so the Worker's per-isolate verdict cache never knows it.
  */
-export function mintIdpToken(h: Harness, alg: IdpAlg): string {
-  const { kid, privateKey } = keysOf(h)[alg];
+export async function mintIdpToken(h: Harness, alg: IdpAlg): Promise<string> {
+  const { kid, privateKey, sign } = (await keysOf(h))[alg];
   const env = h.bindings.env as Record<string, string>;
   const now = Math.floor(Date.now() / 1000);
   const claims = {
@@ -54,16 +67,10 @@ export function mintIdpToken(h: Harness, alg: IdpAlg): string {
     sub: "bench-user",
     iat: now,
     exp: now + 3600,
-    jti: randomBytes(12).toString("base64url"),
+    jti: base64url(crypto.getRandomValues(new Uint8Array(12))),
     [env.CUSTOMER_JWT_CLAIM!]: EXAMPLE_CUSTOMER,
   };
   const signed = `${base64url(JSON.stringify({ alg, typ: "JWT", kid }))}.${base64url(JSON.stringify(claims))}`;
-  const data = Buffer.from(signed);
-  const signature =
-    alg === "ES256"
-      ? sign("sha256", data, { key: privateKey, dsaEncoding: "ieee-p1363" })
-      : sign(alg === "RS256" ? "sha256" : null, data, privateKey);
+  const signature = await crypto.subtle.sign(sign, privateKey, new TextEncoder().encode(signed));
   return `${signed}.${base64url(signature)}`;
 }
-
-const base64url = (data: string | Uint8Array) => Buffer.from(data).toString("base64url");

@@ -16,6 +16,8 @@ export interface CpuOptions {
   entry: string;
   /** esbuild keepNames: off, as wrangler.toml's `keep_names = false`; on shows what that saves. */
   keepNames: boolean;
+  /** Where the handler runs and is timed: Node (CPU time) or workerd (wall time, see workerd-driver.ts). */
+  runtime: "node" | "workerd";
 }
 
 const USAGE = `npm run bench:cpu -- [options]
@@ -27,6 +29,8 @@ const USAGE = `npm run bench:cpu -- [options]
                       bundle is left unminified so that names read; writes bench/results/*.cpuprofile
   --profile-seconds N how long to profile (default 4)
   --entry FILE        Worker entry to bundle (default src/index.ts): try a change out on a scratch copy
+  --runtime R         node (default: this process, CPU time) or workerd (Miniflare's workerd, wall
+                      time across a 0 ms timer; same scenarios and targets)
   --keep-names        bundle with esbuild's keep-names, as wrangler does unless wrangler.toml says
                       keep_names = false (this project does): shows what that setting saves`;
 
@@ -44,6 +48,7 @@ export function parseCpuOptions(argv: string[]): CpuOptions {
       "profile-seconds": text,
       entry: text,
       "keep-names": flag,
+      runtime: text,
       help: flag,
     },
   });
@@ -60,6 +65,7 @@ export function parseCpuOptions(argv: string[]): CpuOptions {
     profileSeconds: integer("profile-seconds", values["profile-seconds"], 4, 1),
     entry: resolve(values.entry ?? "src/index.ts"),
     keepNames: values["keep-names"],
+    runtime: runtime(values.runtime),
   };
 }
 
@@ -69,4 +75,9 @@ function integer(name: string, value: string | undefined, fallback: number, min:
     throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"\n\n${USAGE}`);
   }
   return parsed;
+}
+
+function runtime(value: string | undefined): CpuOptions["runtime"] {
+  if (value === undefined || value === "node" || value === "workerd") return value ?? "node";
+  throw new Error(`--runtime must be node or workerd, got "${value}"\n\n${USAGE}`);
 }

@@ -57,10 +57,10 @@ export function verificationCosts(rows: ScenarioRow[]): CostResult[] {
   });
 }
 
-export function printCosts(costs: CostResult[], print: (line: string) => void): void {
+export function printCosts(costs: CostResult[], print: (line: string) => void, unit = "CPU µs"): void {
   if (costs.length === 0) return;
   print(
-    "\nVerification cost: CPU µs a never-seen token adds to a cached /v1/me read (its row minus the same\n" +
+    `\nVerification cost: ${unit} a never-seen token adds to a cached /v1/me read (its row minus the same\n` +
       "read with a remembered verdict, per round; median [IQR, min–max]). Repeat tokens skip it for up to 60 s.",
   );
   for (const c of costs) {
@@ -100,9 +100,9 @@ export function evaluate(rows: ScenarioRow[]): TargetResult[] {
   return results;
 }
 
-export function printScenarios(rows: ScenarioRow[], print: (line: string) => void): void {
+export function printScenarios(rows: ScenarioRow[], print: (line: string) => void, timeHeader = "CPU µs/req"): void {
   const floor = rows.find((r) => r.id === "floor")?.us?.median;
-  const header = ["scenario", "CPU µs/req", "IQR", "min–max", "over floor", "wall µs", "iterations"];
+  const header = ["scenario", timeHeader, "IQR", "min–max", "over floor", "wall µs", "iterations"];
   const lines = rows.map((r) =>
     r.us
       ? [

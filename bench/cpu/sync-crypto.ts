@@ -1,4 +1,4 @@
-import { createHash, createHmac, KeyObject, sign, verify, type webcrypto } from "node:crypto";
+import { createHash, createHmac, KeyObject, sign, timingSafeEqual, verify, type webcrypto } from "node:crypto";
 
 /*
  * Node runs WebCrypto's digest, sign and verify as jobs on its libuv thread pool: every call
@@ -77,4 +77,24 @@ export function synchronousWebCrypto(): void {
     }
     return Promise.resolve(verify(hash, bytes(data), { key: keyObject, dsaEncoding: "ieee-p1363" }, given));
   }) as Subtle["verify"];
+}
+
+/**
+ * workerd's `crypto.subtle.timingSafeEqual` (a Workers extension, used by the admin token
+ * check) is missing in Node 22; the benchmark adds it if needed, with Node's own.
+ */
+export function polyfillTimingSafeEqual(): void {
+  type Source = webcrypto.BufferSource;
+  const subtle = crypto.subtle as unknown as { timingSafeEqual?: (a: Source, b: Source) => boolean };
+  if (subtle.timingSafeEqual) return;
+  const bytes = (source: Source) =>
+    ArrayBuffer.isView(source)
+      ? new Uint8Array(source.buffer, source.byteOffset, source.byteLength)
+      : new Uint8Array(source);
+  subtle.timingSafeEqual = (a: Source, b: Source) => {
+    const x = bytes(a);
+    const y = bytes(b);
+    if (x.byteLength !== y.byteLength) throw new TypeError("timingSafeEqual: inputs differ in length");
+    return timingSafeEqual(x, y);
+  };
 }

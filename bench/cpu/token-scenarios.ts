@@ -27,8 +27,8 @@ export const tokenIdp: Scenario = {
   setup: async (h) => {
     const probe = await call(h.worker, h.bindings.env, get("/v1/me"));
     if (probe.status === 404) return "GET /v1/me does not exist yet";
-    publishIdpKeys(h);
-    return meRead(h, mintIdpToken(h, "ES256"));
+    await publishIdpKeys(h);
+    return meRead(h, await mintIdpToken(h, "ES256"));
   },
 };
 
@@ -100,8 +100,8 @@ export const verifyEdge = freshTokenRead("verify-edge", "GET /v1/me, never-seen 
 
 const verifyIdp = (alg: IdpAlg) =>
   freshTokenRead(`verify-${alg.toLowerCase()}`, `GET /v1/me, never-seen ${alg} IdP token`, async (h) => {
-    publishIdpKeys(h);
-    return async () => mintIdpToken(h, alg);
+    await publishIdpKeys(h);
+    return () => mintIdpToken(h, alg);
   });
 
 export const verifyEs256 = verifyIdp("ES256");

@@ -6,10 +6,10 @@
  *   default export's `fetch` is called in a loop in this Node process, with bindings that
  *   cost nothing: memory KV, an always-allow rate limiter, an upstream that answers at once,
  *   and a fake ExecutionContext whose waitUntil work is awaited after each request.
- * - Why Node and not workerd: workerd freezes Date.now() and performance.now() while code
- *   runs (a Spectre mitigation), so microseconds cannot be timed inside it. Both run V8 and
- *   the same bundle, so the numbers transfer; Node's Request/Response/Headers (undici, in JS)
- *   are slower than workerd's (C++), which makes header-heavy paths look a little dearer here.
+ * - Why Node by default: CPU time (below) and a profiler. workerd was thought to freeze
+ *   Date.now() during CPU work; this build does not, so `--runtime workerd` times the same
+ *   suite there too (wall time). The verdicts agree, and workerd is slower on every path
+ *   (docs/performance.md, "In workerd"), so Node does not flatter our header-heavy paths.
  * - Time is this process's CPU time per request (process.cpuUsage), not wall time: a busy
  *   machine stretches wall time by whole scheduler slices. Wall time is reported beside it.
  * - The floor is a bare Hono app bundled the same way. Scenarios run interleaved (floor,

@@ -9,6 +9,7 @@ import { UpstreamGuard } from "./customers/upstream-guard.ts";
 import { notConfigured, parseSettings, type Settings } from "./env.ts";
 import { KeyLookupLimit } from "./keys/key-lookup-limit.ts";
 import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
+import { BoundedTtlMap } from "./lib/bounded-ttl-map.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
 import type { ApiError } from "./lib/errors.ts";
 import { JwksCache } from "./tokens/jwks-cache.ts";
@@ -44,6 +45,7 @@ interface IsolateState {
   purges: PurgeLog;
   backoff: RevalidationBackoff;
   keyMemory: ReturnType<typeof newKeyMemory>;
+  tokenVerifiers: BoundedTtlMap<string, VerifiedTokens>;
   fetch: typeof fetch | undefined;
 }
 
@@ -68,27 +70,8 @@ export class Services {
       isolate.keyMemory,
       new KeyLookupLimit(env.KEY_LOOKUP_LIMITER, isolate.keyMemory.suspects),
     );
+    this.customerTokens = tokenVerifier(settings, isolate);
     const { tokenSecrets, identityProvider: idp } = settings;
-    const tokenConfig: CustomerTokenConfig = {
-      edge: "problem" in tokenSecrets ? undefined : tokenSecrets,
-      idp:
-        idp && !("problem" in idp)
-          ? {
-              issuer: idp.issuer,
-              audience: idp.audience,
-              claim: idp.claim,
-              scopes: idp.scopes,
-              // One per isolate in production (one env object): the JWKS is cached in memory.
-              jwks: new JwksCache({
-                url: idp.jwksUrl,
-                fetch: isolate.fetch ?? ((url, init) => fetch(url, init)),
-                now: () => isolate.clock.now(),
-              }),
-            }
-          : undefined,
-      misconfiguredIssuer: idp && "problem" in idp ? idp.issuer : undefined,
-    };
-    this.customerTokens = new VerifiedTokens(tokenConfig, isolate.clock);
     this.customerTokenProblems = [
       ...("problem" in tokenSecrets ? [tokenSecrets.problem] : []),
       ...(idp && "problem" in idp ? [idp.problem] : []),
@@ -138,6 +121,39 @@ export class Services {
 }
 
 /**
+ * The isolate's token verifier for these settings: its JWKS and its remembered verdicts live
+ * in the isolate, not in one env's Services, so they survive however the runtime hands out
+ * env objects. A new verifier only for other settings (tests use many); at most 16 are kept.
+ */
+function tokenVerifier(settings: Settings, isolate: IsolateState): VerifiedTokens {
+  const { tokenSecrets, identityProvider: idp } = settings;
+  const edge = "problem" in tokenSecrets ? undefined : tokenSecrets;
+  const provider = idp && !("problem" in idp) ? idp : undefined;
+  const misconfiguredIssuer = idp && "problem" in idp ? idp.issuer : undefined;
+  const id = JSON.stringify([edge, provider, misconfiguredIssuer]);
+  let verifier = isolate.tokenVerifiers.get(id);
+  if (verifier) return verifier;
+  const config: CustomerTokenConfig = {
+    edge,
+    idp: provider && {
+      issuer: provider.issuer,
+      audience: provider.audience,
+      claim: provider.claim,
+      scopes: provider.scopes,
+      jwks: new JwksCache({
+        url: provider.jwksUrl,
+        fetch: isolate.fetch ?? ((url, init) => fetch(url, init)),
+        now: () => isolate.clock.now(),
+      }),
+    },
+    misconfiguredIssuer,
+  };
+  verifier = new VerifiedTokens(config, isolate.clock);
+  isolate.tokenVerifiers.set(id, verifier);
+  return verifier;
+}
+
+/**
  * Builds the services once per isolate and puts them on `c.var.services` (the anchor is
  * Unkey's `init()` middleware). Vars and secrets cannot change while an isolate lives, so
  * they are parsed once per env object; a WeakMap rather than one slot, because tests hand
@@ -157,6 +173,7 @@ export function services(deps: Deps = {}) {
     purges: new PurgeLog(),
     backoff: new RevalidationBackoff(clock),
     keyMemory: newKeyMemory(),
+    tokenVerifiers: new BoundedTtlMap<string, VerifiedTokens>(16, Number.POSITIVE_INFINITY),
     fetch: deps.fetch,
   };
   const built = new WeakMap<Env, Services>();

@@ -356,6 +356,17 @@ describe("GET /v1/me with the identity provider's token", () => {
     expect((await call("/v1/me", { ...withToken(fresh), vars })).status).toBe(200);
   });
 
+  it("keeps one JWKS per isolate, whatever env object a request comes with", async () => {
+    const { idp, vars, token } = await provider();
+    const uuid = await customer();
+    const credential = await token(uuid);
+    expect((await call("/v1/me", { ...withToken(credential), vars })).status).toBe(200);
+    // Another env object (other unrelated vars) with the same token settings.
+    const other = { ...vars, CACHE_TTL_SECONDS: "301" };
+    expect((await call("/v1/me", { ...withToken(await token(uuid)), vars: other })).status).toBe(200);
+    expect(await idp.jwksFetches()).toBe(1);
+  });
+
   it("answers 502 with Retry-After when no keys can be had at all", async () => {
     const { idp, vars, token } = await provider();
     await idp.fail();

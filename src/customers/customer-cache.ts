@@ -80,12 +80,11 @@ export class CustomerCache {
    * it was fetched (a test may seed an older copy).
    */
   write(uuid: string, customer: Customer, now = this.#clock.now()): Promise<void> {
-    const { cacheTtlSeconds, cacheStaleSeconds } = this.#config;
-    return this.#put(uuid, { v: 1, fetchedAt: now, customer }, cacheTtlSeconds + cacheStaleSeconds, now);
+    return this.#put(uuid, envelopeOf(customer, now), now);
   }
 
   writeNotFound(uuid: string, now = this.#clock.now()): Promise<void> {
-    return this.#put(uuid, { v: 1, fetchedAt: now, notFound: true }, this.#config.negativeCacheTtlSeconds, now);
+    return this.#put(uuid, envelopeOf(undefined, now), now);
   }
 
   /** Taken when an upstream call for this customer starts; see `store`. */
@@ -103,18 +102,14 @@ export class CustomerCache {
   async store(uuid: string, customer: Customer | undefined, ticket: StoreTicket): Promise<void> {
     const now = this.#clock.now();
     if (this.#purges.generation(uuid, now) !== ticket.generation) return;
-    const envelope: Envelope = customer ? { v: 1, fetchedAt: now, customer } : { v: 1, fetchedAt: now, notFound: true };
+    const envelope = envelopeOf(customer, now);
     this.#memory.set(uuid, envelope, MEMORY_TTL_MS, now);
     const purgedAt = Number(await this.#kv.get(purgedKey(uuid), "text"));
     if (purgedAt >= ticket.startedAt || this.#purges.generation(uuid, this.#clock.now()) !== ticket.generation) {
       this.#memory.delete(uuid);
       return;
     }
-    const { cacheTtlSeconds, cacheStaleSeconds, negativeCacheTtlSeconds } = this.#config;
-    const lifetime = customer ? cacheTtlSeconds + cacheStaleSeconds : negativeCacheTtlSeconds;
-    await this.#kv.put(key(uuid), JSON.stringify(envelope), {
-      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifetime),
-    });
+    await this.#putKv(uuid, envelope);
   }
 
   /**
@@ -129,10 +124,17 @@ export class CustomerCache {
     await this.#kv.delete(key(uuid));
   }
 
-  #put(uuid: string, envelope: Envelope, lifetimeSeconds: number, now: number): Promise<void> {
+  #put(uuid: string, envelope: Envelope, now: number): Promise<void> {
     this.#memory.set(uuid, envelope, MEMORY_TTL_MS, now);
+    return this.#putKv(uuid, envelope);
+  }
+
+  /** KV keeps a profile for its fresh and stale windows, a "not found" for the negative TTL. */
+  #putKv(uuid: string, envelope: Envelope): Promise<void> {
+    const { cacheTtlSeconds, cacheStaleSeconds, negativeCacheTtlSeconds } = this.#config;
+    const lifetime = "notFound" in envelope ? negativeCacheTtlSeconds : cacheTtlSeconds + cacheStaleSeconds;
     return this.#kv.put(key(uuid), JSON.stringify(envelope), {
-      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifetimeSeconds),
+      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, lifetime),
     });
   }
 
@@ -155,6 +157,10 @@ export class CustomerCache {
 }
 
 const key = (uuid: string) => `customer:v1:${uuid}`;
+
+/** A profile, or (undefined) the "not found" marker, as fetched at `fetchedAt`. */
+const envelopeOf = (customer: Customer | undefined, fetchedAt: number): Envelope =>
+  customer ? { v: 1, fetchedAt, customer } : { v: 1, fetchedAt, notFound: true };
 const purgedKey = (uuid: string) => `purged:v1:${uuid}`;
 
 /** Anything unreadable (old format, hand-edited, truncated) is a miss, never a 500. */

@@ -1,6 +1,7 @@
 import type { RequestIdVariables } from "hono/request-id";
 import type { TimingVariables } from "hono/timing";
 import * as z from "zod/mini";
+import { READ_SCOPES } from "./keys/key-record.ts";
 import { ApiError } from "./lib/errors.ts";
 import type { ServicesVariables } from "./services.ts";
 import { EDGE_TOKEN_ISSUER, isUsableSigningSecret, MIN_SECRET_BYTES } from "./tokens/edge-tokens.ts";
@@ -81,6 +82,10 @@ const secret = z.pipe(
   z.transform((value: string | undefined) => (value?.trim() ? value : undefined)),
 );
 
+/** A space-separated scope list, as CUSTOMER_JWT_SCOPES holds it. */
+const scopeList = (value: string) => value.trim().split(/\s+/).filter(Boolean);
+const isReadScope = (scope: string) => (READ_SCOPES as readonly string[]).includes(scope);
+
 /** A var that may be unset: absent or blank is `undefined`. */
 const optionalVar = secret;
 
@@ -114,10 +119,10 @@ const SettingsSchema = z.object({
   CUSTOMER_JWT_SCOPES: checked(
     z.pipe(
       z._default(
-        z.string().check(z.regex(/^\s*(customers:read|addresses:read)(\s+(customers:read|addresses:read))*\s*$/)),
+        z.string().check(z.refine((value) => scopeList(value).length > 0 && scopeList(value).every(isReadScope))),
         "customers:read",
       ),
-      z.transform((value: string) => [...new Set(value.trim().split(/\s+/))]),
+      z.transform((value: string) => [...new Set(scopeList(value))]),
     ),
   ),
   CLIENT_MAX_AGE_SECONDS: checked(

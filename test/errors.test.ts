@@ -131,6 +131,23 @@ describe("configuration", () => {
     });
   });
 
+  it("reads CUSTOMER_JWT_SCOPES as read scopes only", () => {
+    const provider = {
+      CUSTOMER_JWT_ISSUER: "https://id.example",
+      CUSTOMER_JWT_AUDIENCE: "shop",
+      CUSTOMER_JWT_JWKS_URL: "https://id.example/jwks.json",
+    };
+    const read = (scopes: string) => parseSettings({ ...provider, CUSTOMER_JWT_SCOPES: scopes } as unknown as Env);
+    expect(read(" addresses:read  customers:read addresses:read ").identityProvider).toMatchObject({
+      scopes: ["addresses:read", "customers:read"],
+    });
+    for (const bad of ["customers:read tokens:issue", "   ", "customers:write"]) {
+      expect(read(bad).identityProvider, bad).toMatchObject({
+        problem: expect.stringContaining("CUSTOMER_JWT_SCOPES"),
+      });
+    }
+  });
+
   it("accepts a FRONTPAYMENT_BASE_URL with a trailing slash", async () => {
     const { key } = await createKey();
     const uuid = uniqueUuid();

@@ -1,4 +1,5 @@
 import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
+import { READ_SCOPES, type ReadScope } from "../keys/key-record.ts";
 import { randomBase62, sha256Hex } from "../lib/crypto.ts";
 import { base64UrlEncode } from "./base64url.ts";
 import { customerUuidIn, timesAreValid } from "./claims.ts";
@@ -14,9 +15,9 @@ import { type ParsedJws, parseJws, verifySignature } from "./jws.ts";
 export const EDGE_TOKEN_ISSUER = "customer-edge";
 /** HMAC-SHA-256 needs a key at least as long as its output to give its full strength. */
 export const MIN_SECRET_BYTES = 32;
-/** What an edge token may grant: reading, never issuing or administering. */
-export const EDGE_TOKEN_SCOPES = ["customers:read", "addresses:read"] as const;
-export type EdgeTokenScope = (typeof EDGE_TOKEN_SCOPES)[number];
+/** What an edge token may grant: reading (the read scopes), never issuing or administering. */
+const EDGE_TOKEN_SCOPES: readonly string[] = READ_SCOPES;
+export type EdgeTokenScope = ReadScope;
 
 export interface EdgeSecrets {
   current: string;
@@ -110,9 +111,7 @@ export interface VerifiedEdgeToken {
 function scopesIn(payload: Record<string, unknown>): EdgeTokenScope[] | undefined {
   if (typeof payload.scope !== "string") return undefined;
   const scopes = payload.scope.split(" ");
-  return scopes.every((scope) => EDGE_TOKEN_SCOPES.includes(scope as EdgeTokenScope))
-    ? (scopes as EdgeTokenScope[])
-    : undefined;
+  return scopes.every((scope) => EDGE_TOKEN_SCOPES.includes(scope)) ? (scopes as EdgeTokenScope[]) : undefined;
 }
 
 /** Verifies an edge token (or one already parsed) against the current and previous secrets. */

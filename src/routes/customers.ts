@@ -118,8 +118,9 @@ type ReadEnv = AppEnv & { Variables: CallerVariables & RateLimitVariables & Part
 async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
   const caller = c.get("caller");
   const services = c.get("services");
+  const maxAge = services.settings.clientMaxAgeSeconds;
   // A bad CLIENT_MAX_AGE_SECONDS affects only the answers it shapes: customer tokens'.
-  if (caller.kind === "token" && services.settings.clientMaxAgeSeconds === undefined) {
+  if (caller.kind === "token" && maxAge === undefined) {
     throw notConfigured(["CLIENT_MAX_AGE_SECONDS is not valid"]);
   }
   const lookup = await services.customers.get(uuid, {
@@ -132,7 +133,6 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
     },
   });
   setMetric(c, "cache", lookup.cacheReadMs);
-  const maxAge = services.settings.clientMaxAgeSeconds;
   const headers = {
     "Content-Type": "application/json; charset=utf-8",
     // The same URL (/v1/me above all) answers each credential differently: a client's HTTP

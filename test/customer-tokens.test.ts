@@ -19,6 +19,15 @@ async function customer(): Promise<string> {
   return uuid;
 }
 
+/** A customer with an edge token for it and an API key that reads any customer. */
+async function tokenAndReader() {
+  const { key } = await issuerKey();
+  const reader = await createKey({ scopes: ["customers:read"] });
+  const uuid = await customer();
+  const { token } = await issueToken(key, { customerUuid: uuid });
+  return { reader, uuid, token };
+}
+
 describe("POST /v1/customer-tokens", () => {
   it("issues an HS256 token bound to the customer, shown once, with no upstream call", async () => {
     const { id, key } = await issuerKey();
@@ -223,10 +232,7 @@ describe("GET /v1/me with an edge token", () => {
   });
 
   it("answers with private, max-age=N when CLIENT_MAX_AGE_SECONDS is set, API keys still no-cache", async () => {
-    const { key } = await issuerKey();
-    const reader = await createKey({ scopes: ["customers:read"] });
-    const uuid = await customer();
-    const { token } = await issueToken(key, { customerUuid: uuid });
+    const { reader, uuid, token } = await tokenAndReader();
     const vars = { CLIENT_MAX_AGE_SECONDS: "120" };
     const tokenAnswer = await call("/v1/me", { ...withToken(token), vars });
     expect(tokenAnswer.headers.get("Cache-Control")).toBe("private, max-age=120");
@@ -400,10 +406,7 @@ describe("GET /v1/me with the identity provider's token", () => {
 
 describe("configuration of the token features", () => {
   it("answers token reads 503 for a bad CLIENT_MAX_AGE_SECONDS, and leaves API-key reads alone", async () => {
-    const { key } = await issuerKey();
-    const reader = await createKey({ scopes: ["customers:read"] });
-    const uuid = await customer();
-    const { token } = await issueToken(key, { customerUuid: uuid });
+    const { reader, uuid, token } = await tokenAndReader();
     const vars = { CLIENT_MAX_AGE_SECONDS: "soon" };
     const refused = await call("/v1/me", { ...withToken(token), vars });
     const problem = await expectProblem(refused, 503, "not_configured");

@@ -1,3 +1,5 @@
+import { within } from "../lib/within.ts";
+
 /**
  * One piece of shared work per key at a time: concurrent callers for the same key join the
  * promise the first one started instead of starting their own.
@@ -29,7 +31,11 @@ export class Coalescer<V> {
     options: { keepAlive: (work: Promise<unknown>) => void; budgetMs: number; onTimeout: () => unknown },
   ): Promise<V> {
     const shared = this.#inFlight.get(key);
-    if (shared) return withinBudget(shared, options.budgetMs, options.onTimeout);
+    if (shared) {
+      return within(shared, options.budgetMs, () => {
+        throw options.onTimeout();
+      });
+    }
     const work = start();
     if (this.#inFlight.size < this.#maxEntries) {
       this.#inFlight.set(key, work);
@@ -46,12 +52,4 @@ export class Coalescer<V> {
   has(key: string): boolean {
     return this.#inFlight.has(key);
   }
-}
-
-function withinBudget<V>(work: Promise<V>, budgetMs: number, onTimeout: () => unknown): Promise<V> {
-  let timer!: ReturnType<typeof setTimeout>;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), budgetMs);
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

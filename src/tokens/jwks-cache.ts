@@ -1,4 +1,5 @@
 import { readCapped } from "../lib/read-capped.ts";
+import { within } from "../lib/within.ts";
 import { INVALID_TOKEN, type TokenFailure, tokenFailure } from "./failure.ts";
 import { type IdpAlg, importJwk, type PublicJwk, readJwk } from "./jwk.ts";
 
@@ -82,7 +83,7 @@ export class JwksCache {
     const now = this.#options.now();
     const limitMs = this.#options.timeoutMs ?? JWKS_TIMEOUT_MS;
     const inFlight = this.#inFlight;
-    if (inFlight && now - inFlight.since < 2 * limitMs) return withinMs(inFlight.load, limitMs);
+    if (inFlight && now - inFlight.since < 2 * limitMs) return within(inFlight.load, limitMs, () => undefined);
     if (this.#lastAttempt !== undefined && now - this.#lastAttempt < JWKS_MIN_REFETCH_MS) return Promise.resolve();
     this.#lastAttempt = now;
     const load = this.#load().finally(() => {
@@ -125,13 +126,4 @@ export class JwksCache {
     }
     return keys;
   }
-}
-
-/** Resolves when `work` settles or after `ms`, whichever is first; never rejects. */
-function withinMs(work: Promise<void>, ms: number): Promise<void> {
-  let timer!: ReturnType<typeof setTimeout>;
-  const limit = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([work.catch(() => undefined), limit]).finally(() => clearTimeout(timer));
 }

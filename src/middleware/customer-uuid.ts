@@ -9,8 +9,9 @@ export const invalidCustomerUuid = () =>
   new ApiError("invalid_customer_uuid", "uuid: must be 1 to 64 letters or digits");
 
 /**
- * Percent escapes in a customer id are refused outright (docs/api.md#customer-answers), but the router has already decoded the path, so
- * the raw URL is checked (`%41BC` would otherwise pass as `ABC`). Route prefixes hold no `%`.
+ * Percent escapes in a customer id are refused outright (docs/api.md#customer-answers), but
+ * the router has already decoded the path, so the raw URL is checked (`%41BC` would otherwise
+ * pass as `ABC`). Route prefixes hold no `%`.
  *
  * @example
  * app.get("/v1/customers/:uuid", rejectEscapedUuid, customerUuidParam, handler)

@@ -2,13 +2,11 @@ import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./env.ts";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { Hono } from "./lib/hono.ts";
-import { accessLog } from "./middleware/access-log.ts";
+import { everyAnswer } from "./middleware/every-answer.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { customerTokenRoutes } from "./routes/customer-tokens.ts";
 import { customerRoutes } from "./routes/customers.ts";
@@ -29,28 +27,6 @@ const EXPOSED_HEADERS = [
 ];
 
 /**
- * What protects a JSON answer: no sniffing, no framing or loading as a document (CSP
- * `default-src 'none'; frame-ancestors 'none'`), HTTPS only, no referrer, and a resource
- * policy that lets pages on other origins read it through CORS. The browser-document headers
- * (X-XSS-Protection, X-Frame-Options beside frame-ancestors, Origin-Agent-Cluster, ...) do
- * nothing on JSON and cost every mobile answer bytes; /docs, a real page, adds them itself.
- * `overwrite: false` keeps what a route set (the /docs policy).
- */
-export const API_SECURITY_HEADERS: Parameters<typeof secureHeaders>[0] = {
-  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-  crossOriginResourcePolicy: "cross-origin",
-  crossOriginOpenerPolicy: false,
-  originAgentCluster: false,
-  xDnsPrefetchControl: false,
-  xDownloadOptions: false,
-  xFrameOptions: false,
-  xPermittedCrossDomainPolicies: false,
-  xXssProtection: false,
-  removePoweredBy: true,
-  overwrite: false,
-};
-
-/**
  * The app: middleware order, routes, errors. `deps` replaces what a test or a benchmark needs
  * to control (the clock, the upstream guard, the outbound fetch); src/services.ts builds the
  * rest.
@@ -60,9 +36,7 @@ export function createApp(deps: Deps = {}) {
 
   // Every answer of every route: an id, a log line, the protecting headers, 405s.
   app.use(
-    requestId({ limitLength: 64 }),
-    accessLog(),
-    secureHeaders(API_SECURITY_HEADERS),
+    everyAnswer(),
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>
@@ -89,7 +63,7 @@ export function createApp(deps: Deps = {}) {
     if (c.req.header("Origin") !== undefined) return corsForBrowsers(c, next);
     await next();
     // The answer differs with Origin, so a cache keyed without it must not reuse it.
-    c.header("Vary", "Origin", { append: true });
+    c.res.headers.append("Vary", "Origin");
   });
 
   const routes = app

@@ -9,7 +9,6 @@ import { READ_SCOPES } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
 import { Hono } from "../lib/hono.ts";
 import { defineRoute, type ResponseSpec } from "../lib/openapi.ts";
-import type { UpstreamVariables } from "../middleware/access-log.ts";
 import {
   authenticate,
   type CallerVariables,
@@ -22,6 +21,7 @@ import {
   unauthorizedKey,
 } from "../middleware/authenticate.ts";
 import { customerUuidParam, invalidCustomerUuid, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
+import type { UpstreamVariables } from "../middleware/every-answer.ts";
 import { type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
 
 /** The answers both read routes share. */

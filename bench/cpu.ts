@@ -32,7 +32,15 @@ import { calibrate, runBatch } from "./cpu/measure.ts";
 import { nodeRunner, nodeSuite } from "./cpu/node-runner.ts";
 import { type CpuOptions, parseCpuOptions } from "./cpu/options.ts";
 import { profile, summarize } from "./cpu/profile.ts";
-import { evaluate, printCosts, printScenarios, printTargets, verificationCosts } from "./cpu/report.ts";
+import {
+  bounds,
+  evaluate,
+  printBounds,
+  printCosts,
+  printScenarios,
+  printTargets,
+  verificationCosts,
+} from "./cpu/report.ts";
 import type { Runner } from "./cpu/runner.ts";
 import { busyLoop, type Phase } from "./cpu/suite.ts";
 import { workerdRunner } from "./cpu/workerd.ts";
@@ -61,6 +69,7 @@ async function main(): Promise<number> {
     const { rows, costRows } = await runner.result();
     const targets = evaluate(rows);
     const costs = verificationCosts(costRows);
+    const routeBounds = bounds(rows);
 
     const where = runner.runtime === "workerd" ? "workerd (Miniflare)" : `Node ${process.version}`;
     print(
@@ -80,11 +89,12 @@ async function main(): Promise<number> {
     );
     if (clockCheck) print(clockCheck);
     printTargets(targets, print);
+    printBounds(routeBounds, print, runner.runtime === "workerd" ? "wall µs" : "CPU µs");
     printCosts(costs, print, runner.runtime === "workerd" ? "Wall µs" : "CPU µs");
     printHeaderBytes("Cached 200 without Origin", cachedHeaders, print);
 
     mkdirSync(RESULTS_DIR, { recursive: true });
-    const text = `${JSON.stringify({ schema: "cpu-1", machine, options, scenarios: rows, costPhase: costRows, targets, costs, cachedHeaders }, null, 2)}\n`;
+    const text = `${JSON.stringify({ schema: "cpu-1", machine, options, scenarios: rows, costPhase: costRows, targets, bounds: routeBounds, costs, cachedHeaders }, null, 2)}\n`;
     const file = join(RESULTS_DIR, `cpu-${options.runtime}-${machine.date.replace(/[:.]/g, "-")}.json`);
     writeFileSync(file, text);
     writeFileSync(join(RESULTS_DIR, "cpu-latest.json"), text);

@@ -19,10 +19,12 @@ interface TargetSpec {
   numerator: string;
   denominator: string;
   max: number;
+  /** A scenario that does only the numerator's unavoidable part: its ratio is printed beside. */
+  bound?: string;
 }
 
 export const TARGETS: TargetSpec[] = [
-  { numerator: "healthz", denominator: "floor", max: 2 },
+  { numerator: "healthz", denominator: "floor", max: 2, bound: "bound-hz" },
   { numerator: "cached", denominator: "healthz", max: 2 },
   { numerator: "304", denominator: "cached", max: 1 },
   { numerator: "token-edge", denominator: "cached", max: 1.1 },
@@ -77,18 +79,73 @@ export interface TargetResult {
   /** null when either scenario was skipped: not judged. */
   pass: boolean | null;
   ratio: Spread | null;
+  /** The same ratio for the numerator's bound scenario: what the target allows no code at all. */
+  boundRatio?: Spread;
   note?: string;
+}
+
+/**
+ * Each route beside its bound (the floor app sending the same answer and nothing else): the
+ * bound is what sending those headers and that body costs; the rest is the route's own work.
+ */
+export const BOUNDS: { route: string; bound: string; label: string }[] = [
+  { route: "healthz", bound: "bound-hz", label: "GET /healthz" },
+  { route: "cached", bound: "bound-cached", label: "cached 200" },
+];
+
+export interface BoundResult {
+  label: string;
+  /** The bound in µs, and as a multiple of the floor, per round. */
+  bound: Spread;
+  boundOverFloor: Spread | null;
+  /** The route minus its bound, per round: what is ours. */
+  ours: Spread;
+}
+
+export function bounds(rows: ScenarioRow[]): BoundResult[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const floor = byId.get("floor")?.rounds;
+  return BOUNDS.flatMap(({ route, bound, label }) => {
+    const a = byId.get(route)?.rounds;
+    const b = byId.get(bound)?.rounds;
+    if (!a || !b || b.length === 0) return [];
+    return [
+      {
+        label,
+        bound: spread(b),
+        boundOverFloor: floor ? spread(b.map((value, i) => value / floor[i]!)) : null,
+        ours: spread(a.map((value, i) => value - b[i]!)),
+      },
+    ];
+  });
+}
+
+export function printBounds(results: BoundResult[], print: (line: string) => void, unit = "CPU µs"): void {
+  if (results.length === 0) return;
+  print(
+    `\nOurs and the bound (${unit}): the bound is the floor app sending the route's captured answer (same\n` +
+      "status, headers, body) and doing nothing else; ours is the route minus its bound, per round.",
+  );
+  for (const r of results) {
+    const times = r.boundOverFloor ? ` = ${r.boundOverFloor.median.toFixed(2)}× floor` : "";
+    print(
+      `  ${r.label.padEnd(13)} bound ${r.bound.median.toFixed(1).padStart(5)} µs${times}` +
+        `   ours +${r.ours.median.toFixed(1)} µs [IQR ${r.ours.q1.toFixed(1)}–${r.ours.q3.toFixed(1)}]`,
+    );
+  }
 }
 
 export function evaluate(rows: ScenarioRow[]): TargetResult[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const results: TargetResult[] = TARGETS.map(({ numerator, denominator, max }) => {
+  const ratioOf = (a: number[] | undefined, b: number[] | undefined) =>
+    a && b && a.length > 0 ? spread(a.map((value, i) => value / b[i]!)) : undefined;
+  const results: TargetResult[] = TARGETS.map(({ numerator, denominator, max, bound }) => {
     const name = `${numerator} ≤ ${max === 1 ? "" : `${max}× `}${denominator}`;
-    const a = byId.get(numerator)?.rounds;
     const b = byId.get(denominator)?.rounds;
-    if (!a || !b) return { name, pass: null, ratio: null, note: "skipped" };
-    const ratio = spread(a.map((value, i) => value / b[i]!));
-    return { name, pass: ratio.median <= max, ratio };
+    const ratio = ratioOf(byId.get(numerator)?.rounds, b);
+    if (!ratio) return { name, pass: null, ratio: null, note: "skipped" };
+    const boundRatio = bound ? ratioOf(byId.get(bound)?.rounds, b) : undefined;
+    return { name, pass: ratio.median <= max, ratio, ...(boundRatio && { boundRatio }) };
   });
   const problems = rows.flatMap((r) => (r.problems ?? []).map((p) => `${r.id}: ${p}`));
   results.push({
@@ -131,6 +188,7 @@ export function printTargets(targets: TargetResult[], print: (line: string) => v
       ? `${t.ratio.median.toFixed(2)}×  [IQR ${t.ratio.q1.toFixed(2)}–${t.ratio.q3.toFixed(2)}, ` +
         `${t.ratio.min.toFixed(2)}–${t.ratio.max.toFixed(2)}]`
       : (t.note ?? "");
-    print(`  ${verdict}  ${t.name.padEnd(26)} ${measured}`);
+    const bound = t.boundRatio ? `  (its bound alone: ${t.boundRatio.median.toFixed(2)}×)` : "";
+    print(`  ${verdict}  ${t.name.padEnd(26)} ${measured}${bound}`);
   }
 }

@@ -1,3 +1,4 @@
+import type { ReplayedAnswer } from "./floor-app.ts";
 import { call, EXAMPLE_CUSTOMER, get, type Harness, type Prepared, type Scenario, warm } from "./harness.ts";
 import { MemoryKv } from "./memory-kv.ts";
 import { tokenEdge, tokenIdp, verifyEddsa, verifyEdge, verifyEs256, verifyRs256 } from "./token-scenarios.ts";
@@ -30,6 +31,20 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   { id: "cached", label: "cached read (memory tier)", setup: (h) => cachedRead(h, false) },
+  {
+    id: "bound-hz",
+    label: "bare Hono app sending /healthz's answer (bound)",
+    setup: (h) => replay(h, get("/healthz")),
+  },
+  {
+    id: "bound-cached",
+    label: "bare Hono app sending a cached 200 (bound)",
+    setup: async (h) => {
+      const path = `/v1/customers/${EXAMPLE_CUSTOMER}`;
+      await warm(h, path, { "X-API-Key": h.apiKey });
+      return replay(h, get(path, { "X-API-Key": h.apiKey }));
+    },
+  },
   { id: "304", label: "cached read, If-None-Match (304)", setup: (h) => cachedRead(h, true) },
   { id: "kv", label: "KV-tier read (memory tier missed)", setup: kvRead },
   { id: "miss", label: "miss, instant upstream, empty KV", setup: miss },
@@ -102,5 +117,28 @@ async function miss(h: Harness): Promise<Prepared | string> {
       requests = Array.from({ length: n }, () => get(`/v1/customers/B${h.runId}M${next++}`, headers));
     },
     request: (i) => requests[i]!,
+  };
+}
+
+/**
+ * A bound: the floor app answering exactly what the Worker answered to `request` (status,
+ * every header, body), captured once. Header writes are a large part of an answer's cost
+ * (undici's Headers in Node, a call into C++ each in workerd), and these are the headers the
+ * contract and the security policy ask for, so no route can be cheaper than its bound.
+ */
+async function replay(h: Harness, request: Request): Promise<Prepared> {
+  const captured = await call(h.worker, h.bindings.env, request);
+  const answer: ReplayedAnswer = {
+    status: captured.status,
+    headers: Object.fromEntries(captured.headers),
+    body: await captured.text(),
+  };
+  const replayRequest = get("/replay");
+  return {
+    handler: h.floor,
+    env: { answer },
+    expectedStatus: answer.status,
+    upstreamCallsPerRequest: 0,
+    request: () => replayRequest,
   };
 }

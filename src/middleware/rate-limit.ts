@@ -21,6 +21,7 @@ export const rateLimited = (who = "This API key") => {
   return new ApiError("rate_limited", `${who} is over its limit of ${RATE_LIMIT.limit} requests per ${period} s.`, {
     "Retry-After": period,
     RateLimit: `"per-key";r=0;t=${period}`,
+    "RateLimit-Policy": POLICY,
   });
 };
 
@@ -53,11 +54,13 @@ export function rateLimit() {
     c.set("rateLimit", verdict);
     await next();
     await verdict;
+    // On the answer itself, whatever the handler built (an error included): written once,
+    // where c.header() before the handler would have been written and then copied.
+    c.res.headers.set("RateLimit-Policy", POLICY);
   });
 }
 
 async function check(c: Context<RateLimitEnv>): Promise<void> {
-  c.header("RateLimit-Policy", POLICY);
   startTime(c, "ratelimit");
   const caller = c.get("caller");
   const { success } = await c.env.RATE_LIMITER.limit({ key: caller.rateLimitKey });

@@ -195,6 +195,27 @@ describe("request ids", () => {
     ]);
     for (const response of answers) expect(response.headers.get("X-Request-Id")).toMatch(/\S{8,}/);
   });
+
+  it("puts the protecting headers on every JSON answer, errors and 405s included", async () => {
+    const answers = await Promise.all([
+      call("/healthz"),
+      call("/nowhere"),
+      call("/healthz", { method: "DELETE" }),
+      call("/v1/customers/X"),
+      call("/admin/keys"),
+      call("/openapi.json"),
+    ]);
+    for (const response of answers) {
+      expect(Object.fromEntries(response.headers)).toMatchObject({
+        "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+        "strict-transport-security": "max-age=15552000; includeSubDomains",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "cross-origin-resource-policy": "cross-origin",
+      });
+      expect(response.headers.get("X-Frame-Options")).toBeNull();
+    }
+  });
 });
 
 describe("GET /healthz", () => {

@@ -168,6 +168,17 @@ describe("configuration", () => {
   });
 });
 
+/** An answer of each kind: a route's, a 404, a 405, a refusal, an admin refusal, an asset's. */
+const everyKindOfAnswer = () =>
+  Promise.all([
+    call("/healthz"),
+    call("/nowhere"),
+    call("/healthz", { method: "DELETE" }),
+    call("/v1/customers/X"),
+    call("/admin/keys"),
+    call("/openapi.json"),
+  ]);
+
 describe("request ids", () => {
   it("echoes a safe inbound X-Request-Id", async () => {
     const response = await call("/healthz", { headers: { "X-Request-Id": "abc_DEF-123=" } });
@@ -185,26 +196,12 @@ describe("request ids", () => {
   });
 
   it("puts an X-Request-Id on every kind of answer", async () => {
-    const answers = await Promise.all([
-      call("/healthz"),
-      call("/nowhere"),
-      call("/healthz", { method: "DELETE" }),
-      call("/v1/customers/X"),
-      call("/admin/keys"),
-      call("/openapi.json"),
-    ]);
+    const answers = await everyKindOfAnswer();
     for (const response of answers) expect(response.headers.get("X-Request-Id")).toMatch(/\S{8,}/);
   });
 
   it("puts the protecting headers on every JSON answer, errors and 405s included", async () => {
-    const answers = await Promise.all([
-      call("/healthz"),
-      call("/nowhere"),
-      call("/healthz", { method: "DELETE" }),
-      call("/v1/customers/X"),
-      call("/admin/keys"),
-      call("/openapi.json"),
-    ]);
+    const answers = await everyKindOfAnswer();
     for (const response of answers) {
       expect(Object.fromEntries(response.headers)).toMatchObject({
         "content-security-policy": "default-src 'none'; frame-ancestors 'none'",

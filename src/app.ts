@@ -2,11 +2,11 @@ import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { timing } from "hono/timing";
 import type { AppEnv } from "./env.ts";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { Hono } from "./lib/hono.ts";
 import { everyAnswer } from "./middleware/every-answer.ts";
+import { serverTiming } from "./middleware/server-timing.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { customerTokenRoutes } from "./routes/customer-tokens.ts";
 import { customerRoutes } from "./routes/customers.ts";
@@ -45,8 +45,7 @@ export function createApp(deps: Deps = {}) {
   );
   // Only where they are used: /healthz and /openapi.json stay as cheap as a route can be.
   const withServices = services(deps);
-  // `total` without a description: the name says it, and the quoting costs every answer.
-  app.use("/v1/*", timing({ crossOrigin: true, totalDescription: "" }), withServices);
+  app.use("/v1/*", serverTiming(), withServices);
   app.use("/admin/*", withServices);
 
   // Preflights carry no credentials, so they are answered by key-independent rules

@@ -1,8 +1,8 @@
 import type { RequestIdVariables } from "hono/request-id";
-import type { TimingVariables } from "hono/timing";
 import * as z from "zod/mini";
 import { READ_SCOPES } from "./keys/key-record.ts";
 import { ApiError } from "./lib/errors.ts";
+import type { ServerTimingVariables } from "./middleware/server-timing.ts";
 import type { ServicesVariables } from "./services.ts";
 import { EDGE_TOKEN_ISSUER, isUsableSigningSecret, MIN_SECRET_BYTES } from "./tokens/edge-tokens.ts";
 import { isAllowedJwksUrl } from "./tokens/jwks-cache.ts";
@@ -11,7 +11,10 @@ import { isAllowedJwksUrl } from "./tokens/jwks-cache.ts";
  * What every route has on `c.var`. Middleware that sets more declares its own variables
  * (`ApiKeyVariables`, `RateLimitVariables`, ...), so a route's type says what really exists.
  */
-export type AppEnv = { Bindings: Env; Variables: RequestIdVariables & TimingVariables & ServicesVariables };
+export type AppEnv = {
+  Bindings: Env;
+  Variables: RequestIdVariables & Partial<ServerTimingVariables> & ServicesVariables;
+};
 
 /** Parsed, validated configuration of the read path: numbers are numbers. */
 export interface Config {

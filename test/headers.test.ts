@@ -40,6 +40,11 @@ describe("the headers of a cached 200", () => {
     expect(response.headers.get("Referrer-Policy")).toBe("no-referrer");
     expect(response.headers.get("Cross-Origin-Resource-Policy")).toBe("cross-origin");
     expect(response.headers.get("Vary")).toBe("Authorization, Origin");
+    // A hit reports its waits and the total, in ms; no upstream, so no `upstream` metric.
+    const metrics = (response.headers.get("Server-Timing") ?? "").split(",");
+    expect(metrics.map((metric) => metric.split(";")[0]).sort()).toEqual(["cache", "ratelimit", "total"]);
+    for (const metric of metrics) expect(metric).toMatch(/^[a-z]+;dur=\d+\.\d$/);
+    expect(response.headers.get("Timing-Allow-Origin")).toBe("*");
   });
 
   it("fit in 700 bytes without an Origin", async () => {

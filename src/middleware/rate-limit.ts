@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { endTime, startTime, type TimingVariables } from "hono/timing";
 import { ApiError } from "../lib/errors.ts";
 import type { CallerVariables } from "./authenticate.ts";
+import type { ServerTimingVariables } from "./server-timing.ts";
 
 /**
  * The per-key limit. wrangler.toml's `[[ratelimits]]` block must say the same (the binding
@@ -14,7 +14,7 @@ const POLICY = `"per-key";q=${RATE_LIMIT.limit};w=${RATE_LIMIT.periodSeconds}`;
 /** What `rateLimit` sets: the verdict, which rejects with 429 `rate_limited` when over. */
 export type RateLimitVariables = { rateLimit: Promise<void> };
 
-type RateLimitEnv = { Bindings: Env; Variables: CallerVariables & RateLimitVariables & TimingVariables };
+type RateLimitEnv = { Bindings: Env; Variables: CallerVariables & RateLimitVariables & Partial<ServerTimingVariables> };
 
 export const rateLimited = (who = "This API key") => {
   const period = String(RATE_LIMIT.periodSeconds);
@@ -61,9 +61,9 @@ export function rateLimit() {
 }
 
 async function check(c: Context<RateLimitEnv>): Promise<void> {
-  startTime(c, "ratelimit");
+  const started = performance.now();
   const caller = c.get("caller");
   const { success } = await c.env.RATE_LIMITER.limit({ key: caller.rateLimitKey });
-  endTime(c, "ratelimit");
+  c.get("serverTiming")?.add("ratelimit", performance.now() - started);
   if (!success) throw rateLimited(caller.kind === "key" ? "This API key" : "This customer");
 }

@@ -1,5 +1,4 @@
 import type { Context, TypedResponse } from "hono";
-import { setMetric } from "hono/timing";
 import { customerNotFound, upstreamBusy, upstreamError, upstreamTimeout } from "../customers/customer-service.ts";
 import { etagMatches, renderProfile } from "../customers/rendered-profile.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
@@ -20,7 +19,7 @@ import {
   tokenScopeMissing,
   unauthorizedKey,
 } from "../middleware/authenticate.ts";
-import { customerUuidParam, invalidCustomerUuid, rejectEscapedUuid } from "../middleware/customer-uuid.ts";
+import { customerUuidParam, invalidCustomerUuid } from "../middleware/customer-uuid.ts";
 import type { UpstreamVariables } from "../middleware/every-answer.ts";
 import { type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
 
@@ -129,10 +128,10 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
     observe: ({ status, durationMs }) => {
       if (status !== undefined) c.set("upstreamStatus", status);
       c.set("upstreamMs", durationMs);
-      setMetric(c, "upstream", durationMs);
+      c.get("serverTiming")?.add("upstream", durationMs);
     },
   });
-  setMetric(c, "cache", lookup.cacheReadMs);
+  c.get("serverTiming")?.add("cache", lookup.cacheReadMs);
   const headers = {
     "Content-Type": "application/json; charset=utf-8",
     // The same URL (/v1/me above all) answers each credential differently: a client's HTTP
@@ -173,7 +172,7 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
 const readers = { scopes: READ_SCOPES, keys: true, tokens: true };
 
 export const customerRoutes = new Hono<ReadEnv>()
-  .get(getCustomer.honoPath, authenticate(readers), rateLimit(), rejectEscapedUuid, customerUuidParam, (c) => {
+  .get(getCustomer.honoPath, authenticate(readers), rateLimit(), customerUuidParam, (c) => {
     const { uuid } = c.req.valid("param");
     const caller = c.get("caller");
     // Before any cache read or upstream call: a token reads its own customer only.

@@ -119,8 +119,9 @@ async function tokenCaller(c: Context<AuthEnv>, token: string, options: { tokens
 
 /** A browser's `Origin` must be listed when the key lists origins (docs/api.md#api-keys). */
 function checkOrigin(c: Context<AuthEnv>, record: ApiKeyRecord): void {
+  if (!record.allowedOrigins) return;
   const origin = c.req.header("Origin");
-  if (origin && record.allowedOrigins && !record.allowedOrigins.includes(origin)) {
+  if (origin && !record.allowedOrigins.includes(origin)) {
     // CORS headers are only ever sent for listed origins.
     c.header("Access-Control-Allow-Origin", undefined);
     c.header("Access-Control-Expose-Headers", undefined);

@@ -3,24 +3,22 @@
  *
  * Method
  * - src/index.ts is bundled as `wrangler deploy` bundles it (esbuild, minified) and its
- *   default export's `fetch` is called in a loop in this Node process, with bindings that
- *   cost nothing: memory KV, an always-allow rate limiter, an upstream that answers at once,
- *   and a fake ExecutionContext whose waitUntil work is awaited after each request.
- * - Why Node by default: CPU time (below) and a profiler. workerd was thought to freeze
- *   Date.now() during CPU work; this build does not, so `--runtime workerd` times the same
- *   suite there too (wall time). The verdicts agree, and workerd is slower on every path
- *   (docs/performance.md, "In workerd"), so Node does not flatter our header-heavy paths.
- * - Time is this process's CPU time per request (process.cpuUsage), not wall time: a busy
- *   machine stretches wall time by whole scheduler slices. Wall time is reported beside it.
- * - The floor is a bare Hono app bundled the same way. Scenarios run interleaved (floor,
- *   healthz, cached, ... then again) for --rounds rounds, each batch sized to ~--batch-ms; a
- *   target is judged on the median across rounds of the per-round ratio, so a slow moment of
- *   the machine hits both sides of a ratio alike.
+ *   default export's `fetch` is called in a loop with bindings that cost nothing: memory KV,
+ *   an always-allow rate limiter, an upstream that answers at once, and a fake
+ *   ExecutionContext whose waitUntil work is awaited after each request.
+ * - Where: inside Miniflare's workerd by default (workerd.ts, workerd-driver.ts), the runtime
+ *   that ships: the handler runs on workerd's own C++ Request/Response/Headers, timed by wall
+ *   clock across a 0 ms timer, after a busy-loop clock check against Node. `--runtime node`
+ *   runs the same suite in this process and reads its CPU time (process.cpuUsage), which a
+ *   busy machine stretches less; it is also where `--profile` runs. Both are V8 running the
+ *   same bundle; what differs is the Request/Response/Headers underneath (undici in Node), so
+ *   the report prints which runtime it measured and docs/performance.md has both.
+ * - The floor is a bare Hono app bundled the same way; the bounds replay the Worker's own
+ *   answers from it. Scenarios run interleaved (floor, healthz, cached, ... then again) for
+ *   --rounds rounds, each batch sized to ~--batch-ms; a target is judged on the median across
+ *   rounds of the per-round ratio, so a slow moment of the machine hits both sides alike.
  * - The access log's line is built (JSON.stringify) but not written: log shipping is the
  *   runtime's cost, not the isolate's.
- * - `--runtime workerd` runs the same suite inside Miniflare's workerd instead (workerd.ts,
- *   workerd-driver.ts): the handler runs on workerd's own C++ Request/Response/Headers, timed
- *   by wall clock across a 0 ms timer, with a busy-loop clock check against Node first.
  * Results go to bench/results/cpu-<time>.json and cpu-latest.json. Exits 1 on a missed
  * target unless --no-fail.
  */

@@ -19,6 +19,7 @@ const validateUuid = sValidator("param", CustomerUuidParam, problemHook("invalid
  * @example
  * app.get("/v1/customers/:uuid", customerUuidParam, handler)
  */
+// Typed as the validator it wraps, so that `c.req.valid("param")` stays typed in the route.
 export const customerUuidParam = (async (c, next) => {
   if (rawPath(c.req.url).includes("%")) throw invalidCustomerUuid();
   return validateUuid(c, next);

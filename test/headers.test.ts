@@ -52,6 +52,22 @@ describe("the headers of a cached 200", () => {
     expect(headerBytes(response)).toBeLessThanOrEqual(700);
   });
 
+  it("keep CORS, the request id and the caching headers on a browser's 304", async () => {
+    const origin = { Origin: "https://shop.example" };
+    const { key } = await createKey({ scopes: ["customers:read"] });
+    const uuid = uniqueUuid("HD");
+    await putCustomer(uuid);
+    const path = `/v1/customers/${uuid}`;
+    const etag = (await call(path, withKey(key, origin))).headers.get("ETag") ?? "";
+    const revalidated = await call(path, withKey(key, { ...origin, "If-None-Match": etag }));
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");
+    expect(revalidated.headers.get("Access-Control-Expose-Headers")).toContain("ETag");
+    expect(revalidated.headers.get("X-Request-Id")).toMatch(/\S{8,}/);
+    expect(revalidated.headers.get("ETag")).toBe(etag);
+    expect(revalidated.headers.get("Vary")?.split(/,\s*/).sort()).toEqual(["Authorization", "Origin"]);
+  });
+
   it("add CORS only for a browser", async () => {
     const response = await cachedRead({ Origin: "https://shop.example" });
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");

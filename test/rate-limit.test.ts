@@ -60,6 +60,22 @@ describe("per-key rate limit", () => {
     expect(response.headers.get("RateLimit-Policy")).toBe(POLICY);
   });
 
+  it("keeps the policy on the route's own errors: a bad id, an unknown customer, a failing upstream", async () => {
+    const { key } = await createKey({ name: "rate limit errors" });
+    const failing = uniqueUuid("RLF");
+    await putCustomer(failing, { behaviour: { mode: "status", status: 500 } });
+    const answers = [
+      [await call(`/v1/customers/${"A".repeat(65)}`, withKey(key)), 400, "invalid_customer_uuid"],
+      [await call("/v1/customers/", withKey(key)), 400, "invalid_customer_uuid"],
+      [await call(`/v1/customers/${uniqueUuid("RLN")}`, withKey(key)), 404, "customer_not_found"],
+      [await call(`/v1/customers/${failing}`, withKey(key)), 502, "upstream_error"],
+    ] as const;
+    for (const [response, status, code] of answers) {
+      await expectProblem(response, status, code);
+      expect(response.headers.get("RateLimit-Policy"), code).toBe(POLICY);
+    }
+  });
+
   it("refuses a key over its limit with 429 rate_limited, Retry-After and RateLimit, and leaves another key alone", async () => {
     const { key } = await createKey({ name: "rate limited" });
     const { uuid, path } = await cachedCustomer(key);

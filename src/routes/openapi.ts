@@ -7,6 +7,8 @@ import { Hono } from "../lib/hono.ts";
  * the routes' own schemas (src/openapi-spec.ts). It is a static asset rather than part of the
  * bundle (it would add ~4 KB gzip to every cold start); the Worker still answers the route
  * (wrangler.toml `run_worker_first`) so it carries the same headers as every other answer.
+ * The asset's body goes into a Response of our own: the asset's Response has immutable
+ * headers, and the middleware write theirs on the answer in place (every-answer.ts).
  */
 export const openApiRoutes = new Hono<AppEnv>().get("/openapi.json", async (c) => {
   const asset = await c.env.ASSETS.fetch(new URL("/openapi.json", c.req.url));

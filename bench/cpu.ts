@@ -70,11 +70,12 @@ async function main(): Promise<number> {
     const routeBounds = bounds(rows);
 
     const where = runner.runtime === "workerd" ? "workerd (Miniflare)" : `Node ${process.version}`;
+    const unit = runner.runtime === "workerd" ? "wall µs" : "CPU µs";
     print(
       `\ncustomer-edge bench:cpu · ${machine.cpuModel} × ${machine.cores} · ${where} · ` +
         `${machine.git.commit?.slice(0, 8) ?? "no git"}${machine.git.dirty ? "+dirty" : ""} · ${options.rounds} rounds`,
     );
-    printScenarios(rows, print, runner.runtime === "workerd" ? "wall µs/req" : "CPU µs/req");
+    printScenarios(rows, print, `${unit}/req`);
     print(
       runner.runtime === "workerd"
         ? "\nWall µs per request inside workerd: the Worker's own fetch handler (minified bundle) on workerd's\n" +
@@ -82,13 +83,13 @@ async function main(): Promise<number> {
             "before and after each batch (ms resolution, ≤ 1% of a batch); wall time, so other load on the machine counts."
         : "\nCPU µs per request (this process's CPU time, so other load on the machine counts little): the Worker's own\n" +
             "fetch handler (minified bundle) in Node, bindings free, median over rounds; wall µs for comparison.\n" +
-            "Node's Request/Response/Headers are JavaScript (undici), workerd's C++: `--runtime workerd` measures there.\n" +
+            "Node's Request/Response/Headers are JavaScript (undici), workerd's C++: the default runtime measures there.\n" +
             "On Cloudflare the runtime adds its own per-request work on top.",
     );
     if (clockCheck) print(clockCheck);
     printTargets(targets, print);
-    printBounds(routeBounds, print, runner.runtime === "workerd" ? "wall µs" : "CPU µs");
-    printCosts(costs, print, runner.runtime === "workerd" ? "Wall µs" : "CPU µs");
+    printBounds(routeBounds, print, unit);
+    printCosts(costs, print, unit);
     printHeaderBytes("Cached 200 without Origin", cachedHeaders, print);
 
     mkdirSync(RESULTS_DIR, { recursive: true });

@@ -50,19 +50,26 @@ export interface CostResult {
   us: Spread | null;
 }
 
+/** Two scenarios' rounds combined round by round (both ran in each round), as a spread. */
+function perRound(a: number[], b: number[], combine: (a: number, b: number) => number): Spread {
+  return spread(a.map((value, i) => combine(value, b[i]!)));
+}
+const minus = (a: number, b: number) => a - b;
+const over = (a: number, b: number) => a / b;
+
 export function verificationCosts(rows: ScenarioRow[]): CostResult[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   return COSTS.filter((c) => byId.has(c.id)).map(({ id, baseline, label }) => {
     const a = byId.get(id)?.rounds;
     const b = byId.get(baseline)?.rounds;
-    return { id, label, us: a && b ? spread(a.map((value, i) => value - b[i]!)) : null };
+    return { id, label, us: a && b ? perRound(a, b, minus) : null };
   });
 }
 
-export function printCosts(costs: CostResult[], print: (line: string) => void, unit = "CPU µs"): void {
+export function printCosts(costs: CostResult[], print: (line: string) => void, unit: string): void {
   if (costs.length === 0) return;
   print(
-    `\nVerification cost: ${unit} a never-seen token adds to a cached /v1/me read (its row minus the same\n` +
+    `\nVerification cost (${unit}): what a never-seen token adds to a cached /v1/me read (its row minus the same\n` +
       "read with a remembered verdict, per round; median [IQR, min–max]). Repeat tokens skip it for up to 60 s.",
   );
   for (const c of costs) {
@@ -113,14 +120,14 @@ export function bounds(rows: ScenarioRow[]): BoundResult[] {
       {
         label,
         bound: spread(b),
-        boundOverFloor: floor ? spread(b.map((value, i) => value / floor[i]!)) : null,
-        ours: spread(a.map((value, i) => value - b[i]!)),
+        boundOverFloor: floor ? perRound(b, floor, over) : null,
+        ours: perRound(a, b, minus),
       },
     ];
   });
 }
 
-export function printBounds(results: BoundResult[], print: (line: string) => void, unit = "CPU µs"): void {
+export function printBounds(results: BoundResult[], print: (line: string) => void, unit: string): void {
   if (results.length === 0) return;
   print(
     `\nOurs and the bound (${unit}): the bound is the floor app sending the route's captured answer (same\n` +
@@ -138,7 +145,7 @@ export function printBounds(results: BoundResult[], print: (line: string) => voi
 export function evaluate(rows: ScenarioRow[]): TargetResult[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const ratioOf = (a: number[] | undefined, b: number[] | undefined) =>
-    a && b && a.length > 0 ? spread(a.map((value, i) => value / b[i]!)) : undefined;
+    a && b && a.length > 0 ? perRound(a, b, over) : undefined;
   const results: TargetResult[] = TARGETS.map(({ numerator, denominator, max, bound }) => {
     const name = `${numerator} ≤ ${max === 1 ? "" : `${max}× `}${denominator}`;
     const b = byId.get(denominator)?.rounds;
@@ -157,7 +164,7 @@ export function evaluate(rows: ScenarioRow[]): TargetResult[] {
   return results;
 }
 
-export function printScenarios(rows: ScenarioRow[], print: (line: string) => void, timeHeader = "CPU µs/req"): void {
+export function printScenarios(rows: ScenarioRow[], print: (line: string) => void, timeHeader: string): void {
   const floor = rows.find((r) => r.id === "floor")?.us?.median;
   const header = ["scenario", timeHeader, "IQR", "min–max", "over floor", "wall µs", "iterations"];
   const lines = rows.map((r) =>

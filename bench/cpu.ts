@@ -25,11 +25,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { format } from "node:util";
-import { printHeaderBytes } from "./cpu/header-bytes.ts";
+import { type HeaderBytes, printHeaderBytes } from "./cpu/header-bytes.ts";
 import { calibrate, runBatch } from "./cpu/measure.ts";
 import { nodeRunner, nodeSuite } from "./cpu/node-runner.ts";
 import { type CpuOptions, parseCpuOptions } from "./cpu/options.ts";
-import { profile, summarize } from "./cpu/profile.ts";
+import { type CpuProfile, nodeInspector, profile, summarize } from "./cpu/profile.ts";
 import {
   bounds,
   evaluate,
@@ -140,24 +140,54 @@ async function checkClock(runner: Runner): Promise<string> {
 
 /** --profile: V8's CPU profile of one scenario, in Node (unminified bundle). */
 async function profileScenario(options: CpuOptions, id: string): Promise<number> {
-  if (options.runtime !== "node") throw new Error("--profile runs in Node only (workerd has no profiler API here)");
-  const { suite, worker, floor } = await nodeSuite(options.entry, false, options.keepNames);
-  const cachedHeaders = await suite.setup([id]);
-  const target = suite.prepared.get(id);
-  if (!target) throw new Error(`--profile ${id}: no such scenario, or it was skipped`);
-  const { upstreamCalls } = suite.h;
-  const n = await calibrate(target, 100, upstreamCalls, suite.clock);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `cpu-${id}.cpuprofile`);
-  const deadline = Date.now() + options.profileSeconds * 1000;
-  let requests = 0;
-  const result = await profile(async () => {
-    while (Date.now() < deadline) requests += (await runBatch(target, n, upstreamCalls, suite.clock)).n;
-  }, file);
-  print(`Profiled ${requests} requests of "${id}" (unminified bundle); saved ${file}`);
-  const bundle = id === "floor" ? floor : worker;
-  summarize(result, bundle.url, bundle.code, print);
-  printHeaderBytes("Cached 200 without Origin", cachedHeaders, print);
+  const file = join(RESULTS_DIR, `cpu-${options.runtime}-${id}.cpuprofile`);
+  const deadline = () => Date.now() + options.profileSeconds * 1000;
+  let summary: { bundleUrl: string; code: string; cachedHeaders: HeaderBytes; result: CpuProfile; requests: number };
+  if (options.runtime === "node") {
+    const { suite, worker, floor } = await nodeSuite(options.entry, false, options.keepNames);
+    const cachedHeaders = await suite.setup([id]);
+    const target = suite.prepared.get(id);
+    if (!target) throw new Error(`--profile ${id}: no such scenario, or it was skipped`);
+    const { upstreamCalls } = suite.h;
+    const n = await calibrate(target, 100, upstreamCalls, suite.clock);
+    const until = deadline();
+    let requests = 0;
+    const result = await profile(
+      nodeInspector(),
+      async () => {
+        while (Date.now() < until) requests += (await runBatch(target, n, upstreamCalls, suite.clock)).n;
+      },
+      file,
+    );
+    const bundle = id === "floor" ? floor : worker;
+    summary = { bundleUrl: bundle.url, code: bundle.code, cachedHeaders, result, requests };
+  } else {
+    // One bundle holds the Worker, the floor app and the driver; only `id` is set up, so each
+    // round runs it alone.
+    const runner = await workerdRunner(options.entry, false, options.keepNames, true);
+    try {
+      const cachedHeaders = await runner.setup([id]);
+      await runner.calibrate(100);
+      if (!runner.has("main")) throw new Error(`--profile ${id}: no such scenario, or it was skipped`);
+      const until = deadline();
+      const result = await profile(
+        await runner.inspector(),
+        async () => {
+          while (Date.now() < until) await runner.round("main");
+        },
+        file,
+      );
+      const row = (await runner.result()).rows.find((r) => r.id === id);
+      const requests = (row?.iterations ?? 0) * (row?.rounds?.length ?? 0);
+      summary = { bundleUrl: "bench.mjs", code: runner.code, cachedHeaders, result, requests };
+    } finally {
+      await runner.close();
+    }
+  }
+  print(`Profiled "${id}" in ${options.runtime} for ${options.profileSeconds} s (unminified bundle); saved ${file}`);
+  summarize(summary.result, summary.bundleUrl, summary.code, summary.requests, print);
+  printHeaderBytes("Cached 200 without Origin", summary.cachedHeaders, print);
   return 0;
 }
 

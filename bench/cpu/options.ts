@@ -25,8 +25,9 @@ const USAGE = `npm run bench:cpu -- [options]
   --batch-ms N        target length of each scenario's batch per round, ms (default 150)
   --only a,b          run only these scenarios (ids as printed)
   --no-fail           exit 0 even when a target is missed
-  --profile ID        CPU-profile scenario ID (e.g. cached) in Node instead of timing the rounds;
-                      the bundle is left unminified so that names read; writes bench/results/*.cpuprofile
+  --profile ID        CPU-profile scenario ID (e.g. cached) with V8's profiler instead of timing the
+                      rounds, in the --runtime chosen; the bundle is left unminified so that names
+                      read; writes bench/results/cpu-<runtime>-<ID>.cpuprofile
   --profile-seconds N how long to profile (default 4)
   --entry FILE        Worker entry to bundle (default src/index.ts): try a change out on a scratch copy
   --runtime R         workerd (default: Miniflare's workerd, the runtime that ships; wall time
@@ -66,8 +67,7 @@ export function parseCpuOptions(argv: string[]): CpuOptions {
     profileSeconds: integer("profile-seconds", values["profile-seconds"], 4, 1),
     entry: resolve(values.entry ?? "src/index.ts"),
     keepNames: values["keep-names"],
-    // A profile needs Node's inspector; the timed rounds run where the Worker will.
-    runtime: values.profile !== undefined ? "node" : runtime(values.runtime),
+    runtime: runtime(values.runtime),
   };
 }
 

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 
 /** The parts of a V8 .cpuprofile that the summary reads. */
-interface CpuProfile {
+export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
   samples: number[];
   timeDeltas: number[];
@@ -10,10 +10,26 @@ interface CpuProfile {
   endTime: number;
 }
 
-/** Samples `run` with V8's CPU profiler (every `intervalUs`), writes the .cpuprofile to `file`. */
-export async function profile(run: () => Promise<void>, file: string, intervalUs = 50): Promise<CpuProfile> {
+/** A V8 inspector session: this process's own, or workerd's over its inspector port (workerd.ts). */
+export interface Inspector {
+  post(method: string, params?: object): Promise<unknown>;
+  disconnect(): void;
+}
+
+/** This Node process's own inspector. */
+export function nodeInspector(): Inspector {
   const session = new Session();
   session.connect();
+  return session;
+}
+
+/** Samples `run` with V8's CPU profiler (every `intervalUs`), writes the .cpuprofile to `file`. */
+export async function profile(
+  session: Inspector,
+  run: () => Promise<void>,
+  file: string,
+  intervalUs = 50,
+): Promise<CpuProfile> {
   await session.post("Profiler.enable");
   await session.post("Profiler.setSamplingInterval", { interval: intervalUs });
   await session.post("Profiler.start");
@@ -31,13 +47,16 @@ export async function profile(run: () => Promise<void>, file: string, intervalUs
 /**
  * Self time by source module and by function. The bundle is unminified for profiling, and
  * esbuild starts every module's code with a `// path/to/module` comment, which maps a
- * bundle line back to its module; everything outside the bundle is Node (undici's Request,
- * Response and Headers, WebCrypto, ...) or V8 itself (GC, the profiler's "(program)").
+ * bundle line back to its module. Everything outside the bundle is the runtime: in Node,
+ * undici's Request, Response and Headers and WebCrypto, by file; "(native)" is code with no
+ * file, by function name: V8's builtins (`stringify`) and, inside workerd, its C++ APIs
+ * (`set`, `Response`, ...); "(v8)" is V8 itself (GC, "(program)").
  */
 export function summarize(
   result: CpuProfile,
   bundleUrl: string,
   bundleCode: string,
+  requests: number,
   print: (line: string) => void,
 ): void {
   const starts: { line: number; module: string }[] = [];
@@ -66,7 +85,9 @@ export function summarize(
         ? moduleAt(lineNumber)
         : url
           ? `(node) ${url.replace(/^node:internal\//, "")}`
-          : `(v8) ${functionName}`;
+          : /^\(.*\)$/.test(functionName)
+            ? `(v8) ${functionName}`
+            : `(native) ${functionName}`;
     modules.set(module, (modules.get(module) ?? 0) + us);
     const fn = `${functionName || "(anonymous)"}  ${module}${url === bundleUrl ? `:${lineNumber + 1}` : ""}`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
@@ -75,8 +96,11 @@ export function summarize(
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
-      .map(([name, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
-  print(`\nSelf time by module (${(total / 1000).toFixed(0)} ms sampled)`);
+      .map(
+        ([name, us]) =>
+          `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / requests).toFixed(2).padStart(6)} µs  ${name}`,
+      );
+  print(`\nSelf time by module (${(total / 1000).toFixed(0)} ms sampled over ${requests} requests; µs per request)`);
   for (const line of top(modules, 25)) print(line);
   print("\nSelf time by function");
   for (const line of top(functions, 30)) print(line);

@@ -124,13 +124,15 @@ async function miss(h: Harness): Promise<Prepared | string> {
  * A bound: the floor app answering exactly what the Worker answered to `request` (status,
  * every header, body), captured once. Header writes are a large part of an answer's cost
  * (undici's Headers in Node, a call into C++ each in workerd), and these are the headers the
- * contract and the security policy ask for, so no route can be cheaper than its bound.
+ * contract and the security policy ask for, so no route can be cheaper than its bound. They are
+ * replayed from one Headers object built once, the cheapest way to send a set of headers (in
+ * workerd a Response copies a Headers natively; a plain object costs ~0.8 µs per entry).
  */
 async function replay(h: Harness, request: Request): Promise<Prepared> {
   const captured = await call(h.worker, h.bindings.env, request);
   const answer: ReplayedAnswer = {
     status: captured.status,
-    headers: Object.fromEntries(captured.headers),
+    headers: new Headers(captured.headers),
     body: await captured.text(),
   };
   const replayRequest = get("/replay");

@@ -4,6 +4,7 @@ import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { workerBuildOptions } from "./bundle.ts";
 import type { HeaderBytes } from "./header-bytes.ts";
+import type { Inspector } from "./profile.ts";
 import type { Runner } from "./runner.ts";
 import type { Phase, SuiteResult } from "./suite.ts";
 
@@ -26,7 +27,12 @@ function compatibility(): { compatibilityDate: string; compatibilityFlags: strin
  * module (as `wrangler deploy` bundles), run by Miniflare's workerd with wrangler.toml's
  * compatibility settings and no bindings (the free ones are plain objects made in there).
  */
-export async function workerdRunner(entry: string, minify: boolean, keepNames: boolean): Promise<Runner> {
+export async function workerdRunner(
+  entry: string,
+  minify: boolean,
+  keepNames: boolean,
+  inspect = false,
+): Promise<Runner & { code: string; inspector: () => Promise<Inspector> }> {
   const path = (file: string) => JSON.stringify(join(import.meta.dirname, file));
   const contents =
     `import worker from ${JSON.stringify(entry)};\nimport floor from ${path("floor-app.ts")};\n` +
@@ -36,15 +42,19 @@ export async function workerdRunner(entry: string, minify: boolean, keepNames: b
     stdin: { contents, resolveDir: ROOT, loader: "ts", sourcefile: "bench-workerd-entry.ts" },
     write: false,
   });
+  const code = bundled.outputFiles![0]!.text;
+  const name = "customer-edge-bench-cpu";
   const mf = new Miniflare({
+    // V8's inspector on a free port, for --profile only: the timed rounds run without it.
+    ...(inspect ? { inspectorPort: 0 } : {}),
     workers: [
       {
         config: {
-          name: "customer-edge-bench-cpu",
+          name,
           ...compatibility(),
           manifest: {
             mainModule: "bench.mjs",
-            modules: { "bench.mjs": { type: "esm", contents: bundled.outputFiles![0]!.text } },
+            modules: { "bench.mjs": { type: "esm", contents: code } },
           },
         },
       },
@@ -58,6 +68,8 @@ export async function workerdRunner(entry: string, minify: boolean, keepNames: b
   };
   return {
     runtime: "workerd",
+    code,
+    inspector: async () => cdp(new URL(`/core:user:${name}`, await mf.getInspectorURL())),
     async setup(only) {
       const query = only ? `?only=${encodeURIComponent(only.join(","))}` : "";
       return (await ask<{ cachedHeaders: HeaderBytes }>(`/setup${query}`)).cachedHeaders;
@@ -70,5 +82,33 @@ export async function workerdRunner(entry: string, minify: boolean, keepNames: b
     result: () => ask<SuiteResult>("/result"),
     busyMs: async (steps) => (await ask<{ ms: number }>(`/busy?steps=${steps}`)).ms,
     close: () => mf.dispose(),
+  };
+}
+
+/** A Chrome DevTools Protocol session over workerd's inspector socket: enough for the profiler. */
+async function cdp(url: URL): Promise<Inspector> {
+  const socket = new WebSocket(url.href);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener("open", resolve);
+    socket.addEventListener("error", () => reject(new Error(`workerd's inspector at ${url.host}: cannot connect`)));
+  });
+  let lastId = 0;
+  const pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const waiting = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiting) return; // events: not asked for
+    pending.delete(message.id!);
+    if (message.error) waiting.reject(new Error(`workerd's inspector: ${message.error.message}`));
+    else waiting.resolve(message.result);
+  });
+  return {
+    post: (method, params = {}) =>
+      new Promise((resolve, reject) => {
+        const id = ++lastId;
+        pending.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    disconnect: () => socket.close(),
   };
 }

@@ -63,7 +63,7 @@ export class AdminClient {
   }
 
   async purgeCustomer(uuid: string): Promise<void> {
-    await this.#api.cache.customers[":uuid{.*}"].$delete({ param: { uuid: encodeURIComponent(uuid) } });
+    await this.#api.cache.customers[":uuid"].$delete({ param: { uuid: encodeURIComponent(uuid) } });
   }
 
   /** Every call's transport: a time limit, a readable unreachable error and problem+json refusals. */

@@ -6,7 +6,7 @@ import { ApiError } from "../lib/errors.ts";
 import { Hono } from "../lib/hono.ts";
 import { problemHook } from "../lib/validation.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
-import { customerUuidParam } from "../middleware/customer-uuid.ts";
+import { customerUuidParam, invalidCustomerUuid } from "../middleware/customer-uuid.ts";
 import { jsonBody } from "../middleware/json-body.ts";
 
 /** Admin API (docs/api.md#admin-api), behind ADMIN_TOKEN. Not in /openapi.json: it is not public. */
@@ -35,9 +35,13 @@ export const adminRoutes = new Hono<AppEnv>()
     if (!revoked) throw new ApiError("not_found", "No API key with this id.");
     return c.body(null, 204);
   })
-  .delete("/admin/cache/customers/:uuid{.*}", customerUuidParam, async (c) => {
+  .delete("/admin/cache/customers/:uuid", customerUuidParam, async (c) => {
     await c.get("services").cache.delete(c.req.valid("param").uuid);
     return c.body(null, 204);
+  })
+  // An empty id or one with slashes is still a (bad) customer id, not an unknown route.
+  .delete("/admin/cache/customers/*", () => {
+    throw invalidCustomerUuid();
   });
 
 function keyView(record: ApiKeyRecord): KeyView {

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
-import { methodNotAllowed } from "hono/method-not-allowed";
+import { RegExpRouter } from "hono/router/reg-exp-router";
 import type { AppEnv } from "./env.ts";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { Hono } from "./lib/hono.ts";
@@ -34,15 +34,8 @@ const EXPOSED_HEADERS = [
 export function createApp(deps: Deps = {}) {
   const app = new Hono<AppEnv>();
 
-  // Every answer of every route: an id, a log line, the protecting headers, 405s.
-  app.use(
-    everyAnswer(),
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problem(c, "method_not_allowed", `Use ${methods.join(", ")} on this path.`, { Allow: methods.join(", ") }),
-    }),
-  );
+  // Every answer of every route: an id, a log line, the protecting headers.
+  app.use(everyAnswer());
   // Only where they are used: /healthz and /openapi.json stay as cheap as a route can be.
   const withServices = services(deps);
   app.use("/v1/*", serverTiming(), withServices);
@@ -74,7 +67,15 @@ export function createApp(deps: Deps = {}) {
     .route("/", openApiRoutes)
     .route("/", docsRoutes);
 
-  app.notFound((c) => problem(c, "not_found", "No route matches this path."));
+  // A request comes here only when no route takes its method on its path: the one place where
+  // a wrong method (405) is told from an unknown path, at no cost to any other request.
+  const allowedMethods = methodsOf(routes);
+  app.notFound((c) => {
+    const methods = allowedMethods(c.req.path);
+    if (methods.length === 0) return problem(c, "not_found", "No route matches this path.");
+    const allow = methods.join(", ");
+    return problem(c, "method_not_allowed", `Use ${allow} on this path.`, { Allow: allow });
+  });
   app.onError((error, c) => {
     if (error instanceof ApiError) return problem(c, error.code, error.detail, error.headers);
     if (error instanceof HTTPException && error.status < 500) {
@@ -97,6 +98,30 @@ export function createApp(deps: Deps = {}) {
 }
 
 export type AppType = ReturnType<typeof createApp>;
+
+/**
+ * The methods the app's routes take on a path (GET brings HEAD), for 405s. The router is built
+ * from `app.routes` at the first wrong method, as hono/method-not-allowed builds its own; that
+ * middleware wraps every request, which here costs nothing until one arrives.
+ */
+function methodsOf(app: { routes: { method: string; path: string }[] }): (path: string) => string[] {
+  let router: RegExpRouter<string[]> | undefined;
+  return (path) => {
+    if (!router) {
+      const byPath = new Map<string, Set<string>>();
+      for (const route of app.routes) {
+        if (route.method === "ALL") continue; // middleware
+        const methods = byPath.get(route.path) ?? new Set();
+        methods.add(route.method);
+        if (route.method === "GET") methods.add("HEAD");
+        byPath.set(route.path, methods);
+      }
+      router = new RegExpRouter();
+      for (const [routePath, methods] of byPath) router.add("ALL", routePath, [...methods]);
+    }
+    return [...new Set(router.match("ALL", path)[0].flatMap(([methods]) => methods))];
+  };
+}
 
 function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, headers: Record<string, string> = {}) {
   const body = problemBody(code, detail, c.get("requestId") ?? "");

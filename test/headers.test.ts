@@ -47,6 +47,23 @@ describe("the headers of a cached 200", () => {
     expect(response.headers.get("Timing-Allow-Origin")).toBe("*");
   });
 
+  it("are each answer's own: what one answer adds never shows up on the next", async () => {
+    // Customer answers start from fixed headers built once per isolate; each must get a copy.
+    const { key } = await createKey({ scopes: ["customers:read"] });
+    const uuid = uniqueUuid("HD");
+    await putCustomer(uuid);
+    const path = `/v1/customers/${uuid}`;
+    const browser = await call(path, withKey(key, { Origin: "https://shop.example" }));
+    expect(browser.headers.get("Access-Control-Allow-Origin")).toBe("https://shop.example");
+    for (const id of ["first", "second", "third"]) {
+      const response = await call(path, withKey(key, { "X-Request-Id": id }));
+      expect(response.headers.get("X-Request-Id")).toBe(id);
+      expect(response.headers.get("Vary")).toBe("Authorization, Origin");
+      expect(response.headers.get("Server-Timing")?.match(/total;/g)).toHaveLength(1);
+      expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    }
+  });
+
   it("fit in 700 bytes without an Origin", async () => {
     const response = await cachedRead({ "X-Request-Id": "a".repeat(64) });
     expect(headerBytes(response)).toBeLessThanOrEqual(700);

@@ -24,6 +24,22 @@ export const API_SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ["Cross-Origin-Resource-Policy", "cross-origin"],
 ];
 
+/**
+ * The headers a route sends on every answer of one kind, the protecting ones first, as one
+ * `Headers` to build once per isolate (at module scope) and pass to `new Response(body, {
+ * headers })`. Inside workerd, the Response copies a Headers object in one native step, while
+ * each entry of a plain object costs ~0.8 µs and each header set on the answer afterwards
+ * ~1 µs (docs/performance.md). An answer built this way carries a Content-Security-Policy, so
+ * everyAnswer() adds only the request id to it.
+ *
+ * @example
+ * const healthy = answerHeaders({ "Content-Type": "application/json", "Cache-Control": "no-store" });
+ * app.get("/healthz", () => new Response('{"status":"ok"}', { headers: healthy }));
+ */
+export function answerHeaders(fixed: Record<string, string>): Headers {
+  return new Headers([...API_SECURITY_HEADERS, ...Object.entries(fixed)]);
+}
+
 /** A caller's own id is kept when it is safe to echo and to log. */
 const USABLE_REQUEST_ID = /^[\w\-=]{1,64}$/;
 

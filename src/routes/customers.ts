@@ -20,8 +20,9 @@ import {
   unauthorizedKey,
 } from "../middleware/authenticate.ts";
 import { customerUuidParam, invalidCustomerUuid } from "../middleware/customer-uuid.ts";
-import type { UpstreamVariables } from "../middleware/every-answer.ts";
-import { type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
+import { answerHeaders, type UpstreamVariables } from "../middleware/every-answer.ts";
+import { RATE_LIMIT_HEADERS, type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
+import { SERVER_TIMING_HEADERS } from "../middleware/server-timing.ts";
 
 /** The answers both read routes share. */
 const readResponses = {
@@ -132,41 +133,47 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
     },
   });
   c.get("serverTiming")?.add("cache", lookup.cacheReadMs);
-  const headers = {
-    "Content-Type": "application/json; charset=utf-8",
-    // The same URL (/v1/me above all) answers each credential differently: a client's HTTP
-    // cache must not hand one customer's copy to the next one who signs in on the device.
-    Vary: "Authorization",
-    // A phone's own HTTP cache may keep a token holder's answer; a key's is always revalidated.
-    "Cache-Control": caller.kind === "token" && maxAge ? `private, max-age=${maxAge}` : "private, no-cache",
-    "Cache-Status": lookup.cacheStatus,
-  };
+  // A phone's own HTTP cache may keep a token holder's answer; a key's is always revalidated.
+  const cacheControl = caller.kind === "token" && maxAge ? `private, max-age=${maxAge}` : "private, no-cache";
   const view = caller.scopes.includes("customers:read") ? "customer" : "addresses";
   const { body, etag } = await renderProfile(lookup.customer, view);
   // Revalidation is answered here, from the ETag computed once per profile: a 304 costs
-  // no serialising, no hashing and no second Response. It keeps the caching headers.
-  //
-  // Both answers are built directly, every header in one go: c.body() would write each one
-  // into a Headers object and then copy that into the Response. Nothing on these routes uses
-  // c.header() before the handler (such a header would not reach this answer); what the
-  // middleware adds, it writes on the answer afterwards. test/headers.test.ts lists the set.
-  if (etagMatches(c.req.header("If-None-Match"), etag)) {
-    return new Response(null, {
-      status: 304,
-      headers: {
-        ETag: etag,
-        "Cache-Control": headers["Cache-Control"],
-        "Cache-Status": lookup.cacheStatus,
-        Vary: headers.Vary,
-      },
-    }) as unknown as TypedResponse<null, 304, "body">;
+  // no serialising, no hashing and no body.
+  const notModified = etagMatches(c.req.header("If-None-Match"), etag);
+  const status = notModified ? 304 : 200;
+  const response = new Response(notModified ? null : body, { status, headers: fixedHeaders(status, cacheControl) });
+  response.headers.set("ETag", etag);
+  response.headers.set("Cache-Status", lookup.cacheStatus);
+  // The text is what c.json would send; the types say so for the typed client.
+  return response as unknown as
+    | TypedResponse<null, 304, "body">
+    | TypedResponse<Customer | CustomerAddresses, 200, "json">;
+}
+
+/**
+ * A customer answer's fixed headers, by status and Cache-Control (two or three per isolate),
+ * with what this route's middleware would add built in. Each answer is one Response built
+ * from them plus its ETag and Cache-Status: nothing on these routes uses c.header() before the
+ * handler (it would not reach this answer), and the middleware writes only what is still
+ * missing afterwards (answerHeaders says why). test/headers.test.ts lists the set.
+ */
+const fixed = new Map<string, Headers>();
+function fixedHeaders(status: 200 | 304, cacheControl: string): Headers {
+  const id = `${status} ${cacheControl}`;
+  let headers = fixed.get(id);
+  if (headers === undefined) {
+    headers = answerHeaders({
+      ...(status === 200 ? { "Content-Type": "application/json; charset=utf-8" } : {}),
+      "Cache-Control": cacheControl,
+      // The same URL (/v1/me above all) answers each credential differently: a client's HTTP
+      // cache must not hand one customer's copy to the next one who signs in on the device.
+      Vary: "Authorization",
+      ...RATE_LIMIT_HEADERS,
+      ...SERVER_TIMING_HEADERS,
+    });
+    fixed.set(id, headers);
   }
-  // The text is what c.json would send; the type says so for the typed client.
-  return new Response(body, { status: 200, headers: { ...headers, ETag: etag } }) as unknown as TypedResponse<
-    Customer | CustomerAddresses,
-    200,
-    "json"
-  >;
+  return headers;
 }
 
 const readers = { scopes: READ_SCOPES, keys: true, tokens: true };

@@ -13,15 +13,13 @@ export class ServerTiming {
   }
 }
 
-/** The fixed header `serverTiming` adds; a route may build it in (answerHeaders) to save the write. */
-export const SERVER_TIMING_HEADERS = { "Timing-Allow-Origin": "*" } as const;
-
 /** What `serverTiming` sets. */
 export type ServerTimingVariables = { serverTiming: ServerTiming };
 
 /**
  * `Server-Timing` on every answer below it: what the route added (`c.var.serverTiming.add`)
- * and `total`, plus `Timing-Allow-Origin: *` so a browser page may read the numbers too.
+ * and `total`, plus, for a browser (a request with an Origin), `Timing-Allow-Origin: *` so that
+ * its page may read the numbers too.
  *
  * Our own rather than `hono/timing`: that one keeps a Map of named timers per request, looks
  * its state up in the context on every call and ends each timer in a loop; replacing it took
@@ -41,6 +39,7 @@ export function serverTiming() {
     timing.add("total", performance.now() - started);
     const headers = c.res.headers;
     headers.append("Server-Timing", timing.toString());
-    if (!headers.has("Timing-Allow-Origin")) headers.set("Timing-Allow-Origin", "*");
+    // Lets a page on another origin read the numbers; only a browser's request has an Origin.
+    if (c.req.header("Origin") !== undefined) headers.set("Timing-Allow-Origin", "*");
   });
 }

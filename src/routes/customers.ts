@@ -22,7 +22,6 @@ import {
 import { customerUuidParam, invalidCustomerUuid } from "../middleware/customer-uuid.ts";
 import { answerHeaders, type UpstreamVariables } from "../middleware/every-answer.ts";
 import { RATE_LIMIT_HEADERS, type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
-import { SERVER_TIMING_HEADERS } from "../middleware/server-timing.ts";
 
 /** The answers both read routes share. */
 const readResponses = {
@@ -169,7 +168,6 @@ function fixedHeaders(status: 200 | 304, cacheControl: string): Headers {
       // cache must not hand one customer's copy to the next one who signs in on the device.
       Vary: "Authorization",
       ...RATE_LIMIT_HEADERS,
-      ...SERVER_TIMING_HEADERS,
     });
     fixed.set(id, headers);
   }

@@ -5,7 +5,7 @@ import { RegExpRouter } from "hono/router/reg-exp-router";
 import type { AppEnv } from "./env.ts";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { Hono } from "./lib/hono.ts";
-import { everyAnswer } from "./middleware/every-answer.ts";
+import { answerHeaders, everyAnswer } from "./middleware/every-answer.ts";
 import { serverTiming } from "./middleware/server-timing.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { customerTokenRoutes } from "./routes/customer-tokens.ts";
@@ -123,13 +123,20 @@ function methodsOf(app: { routes: { method: string; path: string }[] }): (path: 
   };
 }
 
+/** What every problem answer carries, with the protecting headers (answerHeaders). */
+const problemHeaders = answerHeaders({ "Content-Type": "application/problem+json", "Cache-Control": "no-store" });
+
+/**
+ * A problem+json answer. Built from fixed headers plus the error's own (Retry-After, Allow,
+ * WWW-Authenticate, ...): refusals are what a flood of bad keys or an over-limit client gets,
+ * so they are as cheap to send as a cached read. Whatever the middleware put on the answer
+ * before the error (CORS) is carried over by Hono when this replaces it.
+ */
 function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, headers: Record<string, string> = {}) {
   const body = problemBody(code, detail, c.get("requestId") ?? "");
-  return c.body(JSON.stringify(body), body.status as 400, {
-    ...headers,
-    "Content-Type": "application/problem+json",
-    "Cache-Control": "no-store",
-  });
+  const response = new Response(JSON.stringify(body), { status: body.status, headers: problemHeaders });
+  for (const name in headers) response.headers.set(name, headers[name]!);
+  return response;
 }
 
 /** Hono's built-in refusals, by status, in our codes. */

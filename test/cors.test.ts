@@ -129,6 +129,22 @@ describe("a key without allowedOrigins", () => {
     });
   }
 
+  it("lets a page read a refusal: a 401 and a 404 carry CORS, the request id and the protecting headers", async () => {
+    const { key } = await createKey({ name: "cors errors" });
+    const refusals = [
+      await call(`/v1/customers/${uniqueUuid("CORS")}`, { headers: { Origin: SHOP } }),
+      await call(`/v1/customers/${uniqueUuid("NOPE")}`, withKey(key, { Origin: SHOP })),
+    ];
+    expect(refusals.map((response) => response.status)).toEqual([401, 404]);
+    for (const response of refusals) {
+      expect(response.headers.get("Access-Control-Allow-Origin")).toBe(SHOP);
+      expect(listed(response.headers.get("Access-Control-Expose-Headers"))).toContain("x-request-id");
+      expect(response.headers.get("X-Request-Id")).toBeTruthy();
+      expect(response.headers.get("Content-Security-Policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+    }
+  });
+
   it("never allows credentials: keys travel in headers, not cookies", async () => {
     const { key } = await createKey({ name: "cors credentials" });
     const { path } = await newCustomer();

@@ -11,7 +11,7 @@ import type { Phase, SuiteResult } from "./suite.ts";
 const ROOT = join(import.meta.dirname, "../..");
 
 /** compatibility_date and compatibility_flags of wrangler.toml: workerd runs as deployed. */
-function compatibility(): { compatibilityDate: string; compatibilityFlags: string[] } {
+export function compatibility(): { compatibilityDate: string; compatibilityFlags: string[] } {
   const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
   const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   if (!date) throw new Error("wrangler.toml has no compatibility_date");

@@ -127,15 +127,19 @@ function methodsOf(app: { routes: { method: string; path: string }[] }): (path: 
 const problemHeaders = answerHeaders({ "Content-Type": "application/problem+json", "Cache-Control": "no-store" });
 
 /**
- * A problem+json answer. Built from fixed headers plus the error's own (Retry-After, Allow,
- * WWW-Authenticate, ...): refusals are what a flood of bad keys or an over-limit client gets,
- * so they are as cheap to send as a cached read. Whatever the middleware put on the answer
- * before the error (CORS) is carried over by Hono when this replaces it.
+ * A problem+json answer: fixed headers built once, plus the error's own (Retry-After, Allow,
+ * WWW-Authenticate, ...), which never replace the fixed Content-Type or Cache-Control.
+ * Refusals are what a flood of bad keys or an over-limit client gets, so they skip Hono's
+ * per-answer Headers building (c.body()) and the five protecting headers set one by one.
+ *
+ * What the middleware wrote on `c.res` before the error (CORS) reaches the answer: Hono's
+ * `res` setter copies it over when this replaces it. A header set with `c.header()` before
+ * anything touched `c.res` would not (c.body() merged those); nothing here does that.
  */
 function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, headers: Record<string, string> = {}) {
   const body = problemBody(code, detail, c.get("requestId") ?? "");
   const response = new Response(JSON.stringify(body), { status: body.status, headers: problemHeaders });
-  for (const name in headers) response.headers.set(name, headers[name]!);
+  for (const name in headers) if (!problemHeaders.has(name)) response.headers.set(name, headers[name]!);
   return response;
 }
 

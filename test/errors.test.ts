@@ -64,6 +64,38 @@ describe("problem+json answers", () => {
     expect((await json(response)).code).toBe("method_not_allowed");
   });
 
+  it("keeps each problem answer's own headers to itself: what one refusal adds never reaches the next", async () => {
+    // Problem answers start from fixed headers built once per isolate; each must get a copy.
+    const refused = await call("/healthz", { method: "POST" });
+    expect(refused.headers.get("Allow")).toBe("GET, HEAD");
+    const unauthorized = await call(`/v1/customers/${uniqueUuid("ERR")}`);
+    expect(unauthorized.status).toBe(401);
+    expect(unauthorized.headers.get("WWW-Authenticate")).toBe("Bearer");
+    expect(unauthorized.headers.get("Allow")).toBeNull();
+    const notFound = await call("/no/such/route");
+    expect(notFound.status).toBe(404);
+    for (const name of ["Allow", "WWW-Authenticate", "Retry-After"]) expect(notFound.headers.get(name)).toBeNull();
+    expect(notFound.headers.get("Cache-Control")).toBe("no-store");
+  });
+
+  it("answers HEAD /healthz like GET, without a body", async () => {
+    const response = await call("/healthz", { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(response.headers.get("X-Request-Id")).toBeTruthy();
+    expect(response.headers.get("Content-Security-Policy")).toBe("default-src 'none'; frame-ancestors 'none'");
+  });
+
+  it("answers OPTIONS outside /v1 with 405 and no CORS, with or without an Origin", async () => {
+    for (const headers of [{}, { Origin: "https://shop.example" }]) {
+      const response = await call("/healthz", { method: "OPTIONS", headers });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("Allow")).toBe("GET, HEAD");
+      expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    }
+  });
+
   it("answers 500 internal_error without any detail of what broke", async () => {
     const { key } = await createKey();
     const broken = {

@@ -355,6 +355,15 @@ describe("DELETE /admin/cache/customers/{uuid}", () => {
     for (const uuid of ["a%2Fb", "a/b", "", "a.b", "x".repeat(65), "%C3%A6"]) {
       await expectProblem(await purgeCustomer(uuid), 400, "invalid_customer_uuid");
     }
+    // Without the trailing slash too: an empty id, as on the read route.
+    const bare = await call("/admin/cache/customers", { method: "DELETE", headers: adminHeaders() });
+    await expectProblem(bare, 400, "invalid_customer_uuid");
+  });
+
+  it("answers another method on a purge path with 405 and Allow: DELETE", async () => {
+    const response = await call(`/admin/cache/customers/${uniqueUuid("ADM")}`, { headers: adminHeaders() });
+    await expectProblem(response, 405, "method_not_allowed");
+    expect(response.headers.get("Allow")).toBe("DELETE");
   });
 });
 

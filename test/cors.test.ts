@@ -145,6 +145,22 @@ describe("a key without allowedOrigins", () => {
     }
   });
 
+  it("lets a page read the router's own refusals: a wrong method (405) and an unknown /v1 path (404)", async () => {
+    const wrongMethod = await call(`/v1/customers/${uniqueUuid("CORS")}`, {
+      method: "POST",
+      headers: { Origin: SHOP },
+    });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("Allow")).toBe("GET, HEAD");
+    const unknown = await call("/v1/nothing-here", { headers: { Origin: SHOP } });
+    expect(unknown.status).toBe(404);
+    for (const response of [wrongMethod, unknown]) {
+      expect(response.headers.get("Access-Control-Allow-Origin")).toBe(SHOP);
+      expect(response.headers.get("Timing-Allow-Origin")).toBe("*");
+      expect(response.headers.get("Content-Type")).toBe("application/problem+json");
+    }
+  });
+
   it("never allows credentials: keys travel in headers, not cookies", async () => {
     const { key } = await createKey({ name: "cors credentials" });
     const { path } = await newCustomer();

@@ -10,7 +10,8 @@
  *   that ships: the handler runs on workerd's own C++ Request/Response/Headers, timed by wall
  *   clock across a 0 ms timer, after a busy-loop clock check against Node. `--runtime node`
  *   runs the same suite in this process and reads its CPU time (process.cpuUsage), which a
- *   busy machine stretches less; it is also where `--profile` runs. Both are V8 running the
+ *   busy machine stretches less. `--profile` runs in either (V8's profiler, through Node's
+ *   inspector or workerd's). Both are V8 running the
  *   same bundle; what differs is the Request/Response/Headers underneath (undici in Node), so
  *   the report prints which runtime it measured and docs/performance.md has both.
  * - The floor is a bare Hono app bundled the same way; the bounds replay the Worker's own
@@ -138,7 +139,7 @@ async function checkClock(runner: Runner): Promise<string> {
   return line;
 }
 
-/** --profile: V8's CPU profile of one scenario, in Node (unminified bundle). */
+/** --profile: V8's CPU profile of one scenario in the chosen runtime (unminified bundle). */
 async function profileScenario(options: CpuOptions, id: string): Promise<number> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `cpu-${options.runtime}-${id}.cpuprofile`);

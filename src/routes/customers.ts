@@ -151,10 +151,11 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
 
 /**
  * A customer answer's fixed headers, by status and Cache-Control (two or three per isolate),
- * with what this route's middleware would add built in. Each answer is one Response built
- * from them plus its ETag and Cache-Status: nothing on these routes uses c.header() before the
- * handler (it would not reach this answer), and the middleware writes only what is still
- * missing afterwards (answerHeaders says why). test/headers.test.ts lists the set.
+ * with what this route's middleware would add built in: `RateLimit-Policy`, so every route
+ * that answers with these must run rateLimit() (both read routes do). Each answer is one
+ * Response built from them plus its ETag and Cache-Status: nothing on these routes uses
+ * c.header() before the handler (it would not reach this answer), and the middleware writes
+ * only what is still missing afterwards (answerHeaders). test/headers.test.ts lists the set.
  */
 const fixed = new Map<string, Headers>();
 function fixedHeaders(status: 200 | 304, cacheControl: string): Headers {

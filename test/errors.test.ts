@@ -88,7 +88,8 @@ describe("problem+json answers", () => {
   });
 
   it("answers OPTIONS outside /v1 with 405 and no CORS, with or without an Origin", async () => {
-    for (const headers of [{}, { Origin: "https://shop.example" }]) {
+    const callers: Record<string, string>[] = [{}, { Origin: "https://shop.example" }];
+    for (const headers of callers) {
       const response = await call("/healthz", { method: "OPTIONS", headers });
       expect(response.status).toBe(405);
       expect(response.headers.get("Allow")).toBe("GET, HEAD");

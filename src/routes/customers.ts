@@ -21,7 +21,7 @@ import {
 } from "../middleware/authenticate.ts";
 import { customerUuidParam, invalidCustomerUuid } from "../middleware/customer-uuid.ts";
 import { answerHeaders, type UpstreamVariables } from "../middleware/every-answer.ts";
-import { RATE_LIMIT_HEADERS, type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
+import { type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
 
 /** The answers both read routes share. */
 const readResponses = {
@@ -151,11 +151,11 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
 
 /**
  * A customer answer's fixed headers, by status and Cache-Control (two or three per isolate),
- * with what this route's middleware would add built in: `RateLimit-Policy`, so every route
- * that answers with these must run rateLimit() (both read routes do). Each answer is one
- * Response built from them plus its ETag and Cache-Status: nothing on these routes uses
- * c.header() before the handler (it would not reach this answer), and the middleware writes
- * only what is still missing afterwards (answerHeaders). test/headers.test.ts lists the set.
+ * protecting headers included (answerHeaders). Each answer is one Response built from them
+ * plus its ETag and Cache-Status; the middleware adds the rest on the answer afterwards
+ * (request id, Server-Timing, RateLimit-Policy, Vary: Origin). Nothing on these routes uses
+ * c.header() before the handler: it would not reach this answer. test/headers.test.ts lists
+ * the set.
  */
 const fixed = new Map<string, Headers>();
 function fixedHeaders(status: 200 | 304, cacheControl: string): Headers {
@@ -168,7 +168,6 @@ function fixedHeaders(status: 200 | 304, cacheControl: string): Headers {
       // The same URL (/v1/me above all) answers each credential differently: a client's HTTP
       // cache must not hand one customer's copy to the next one who signs in on the device.
       Vary: "Authorization",
-      ...RATE_LIMIT_HEADERS,
     });
     fixed.set(id, headers);
   }

@@ -27,9 +27,10 @@ export const API_SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
 /**
  * The headers a route sends on every answer of one kind, the protecting ones first, as one
  * `Headers` to build once per isolate (at module scope) and pass to `new Response(body, {
- * headers })`. Inside workerd, the Response copies a Headers object natively (~0.4 µs per
- * entry), while a plain object's entries cost ~1 µs each and a header set on the answer
- * afterwards 1–2 µs (`npm run bench:headers`). An answer built this way carries a
+ * headers })`. Inside workerd a Response copies a Headers object natively, while a plain
+ * object's entries and every header set afterwards are calls into C++ each: 9 headers take
+ * ~4 µs from a Headers and ~10 µs from a plain object (`npm run bench:headers`; what it saves
+ * on a whole request is in docs/performance.md). An answer built this way carries a
  * Content-Security-Policy, so everyAnswer() adds only the request id to it.
  *
  * @example

@@ -37,7 +37,7 @@ describe("identity provider tokens", () => {
       ok: true,
       customerUuid: "CUST7",
       scopes: ["customers:read"],
-      expiresAt: (Math.floor(NOW / 1000) + 300) * 1000,
+      acceptedUntil: (Math.floor(NOW / 1000) + 300 + 60) * 1000,
     });
   });
 

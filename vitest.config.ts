@@ -1,11 +1,17 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN, TEST_TOKEN_SIGNING_SECRET } from "./test/support/constants.ts";
+import {
+  TEST_ADMIN_TOKEN,
+  TEST_API_KEY_TAG_SECRET,
+  TEST_FRONTPAYMENT_TOKEN,
+  TEST_TOKEN_SIGNING_SECRET,
+} from "./test/support/constants.ts";
 
 // wrangler.toml lists both as required secrets; naming them here keeps wrangler from warning
 // that they are missing. The bindings below are what the Worker actually sees.
 process.env.FRONTPAYMENT_TOKEN ??= TEST_FRONTPAYMENT_TOKEN;
 process.env.ADMIN_TOKEN ??= TEST_ADMIN_TOKEN;
+process.env.API_KEY_TAG_SECRET ??= TEST_API_KEY_TAG_SECRET;
 
 export default defineConfig({
   plugins: [
@@ -17,6 +23,7 @@ export default defineConfig({
           FRONTPAYMENT_TOKEN: TEST_FRONTPAYMENT_TOKEN,
           ADMIN_TOKEN: TEST_ADMIN_TOKEN,
           TOKEN_SIGNING_SECRET: TEST_TOKEN_SIGNING_SECRET,
+          API_KEY_TAG_SECRET: TEST_API_KEY_TAG_SECRET,
           // Short enough that the timeout tests stay quick, long enough for a loaded CI box.
           UPSTREAM_TIMEOUT_MS: "1500",
         },

@@ -151,6 +151,7 @@ describe("configuration", () => {
       problems: [],
       frontpaymentToken: undefined,
       adminToken: undefined,
+      apiKeyTagSecret: { problem: "API_KEY_TAG_SECRET is not set" },
       tokenSecrets: { problem: "TOKEN_SIGNING_SECRET is not set" },
       identityProvider: undefined,
       clientMaxAgeSeconds: 0,

@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { Miniflare } from "miniflare";
 import { busyLoop, type Phase, type Row } from "./cpu/driver.ts";
 import { summarize } from "./cpu/profile.ts";
-import { print, report } from "./cpu/report.ts";
+import { print, printBeforeAfter, report } from "./cpu/report.ts";
 import { parse } from "./lib/args.ts";
 import { saveResults } from "./lib/results.ts";
 import { bundle, compatibility, inspector } from "./lib/workerd.ts";
@@ -28,7 +28,9 @@ const USAGE = `npm run bench:cpu -- [options]
   --profile ID         V8 CPU profile of scenario ID (e.g. cached) instead of the rounds, unminified
                        bundle; writes bench/results/cpu-ID.cpuprofile
   --profile-seconds N  how long to profile (default 4)
-  --entry FILE         Worker entry to bundle (default src/index.ts): price a change on a scratch copy`;
+  --entry FILE         Worker entry to bundle (default src/index.ts): price a change on a scratch copy
+  --baseline FILE      another Worker entry (e.g. a worktree of main) run in the same rounds, in a
+                       workerd of its own: prints what is ours before and after, round by round`;
 const options = parse(
   USAGE,
   {
@@ -39,6 +41,7 @@ const options = parse(
     profile: undefined as string | undefined,
     "profile-seconds": 4,
     entry: "src/index.ts",
+    baseline: undefined as string | undefined,
   },
   process.argv.slice(2),
 );
@@ -47,32 +50,41 @@ const BUSY_STEPS = 30_000_000;
 const NAME = "bench-cpu";
 
 const here = (file: string) => JSON.stringify(join(import.meta.dirname, file));
-const code = await bundle(
-  `import worker from ${JSON.stringify(resolve(options.entry))};\nimport floor from ${here("cpu/floor-app.ts")};\n` +
-    `import { driver } from ${here("cpu/driver.ts")};\nexport default driver(worker, floor);\n`,
-  options.profile === undefined,
-);
-const mf = new Miniflare({
-  ...(options.profile !== undefined && { inspectorPort: 0 }),
-  workers: [
-    {
-      config: {
-        name: NAME,
-        ...compatibility(),
-        manifest: { mainModule: "bench.mjs", modules: { "bench.mjs": { type: "esm", contents: code } } },
+
+/** The Worker at `entry`, the floor app and the driver as one bundle, in a workerd of its own. */
+async function start(entry: string) {
+  const code = await bundle(
+    `import worker from ${JSON.stringify(resolve(entry))};\nimport floor from ${here("cpu/floor-app.ts")};\n` +
+      `import { driver } from ${here("cpu/driver.ts")};\nexport default driver(worker, floor);\n`,
+    options.profile === undefined,
+  );
+  const mf = new Miniflare({
+    ...(options.profile !== undefined && { inspectorPort: 0 }),
+    workers: [
+      {
+        config: {
+          name: NAME,
+          ...compatibility(),
+          manifest: { mainModule: "bench.mjs", modules: { "bench.mjs": { type: "esm", contents: code } } },
+        },
       },
-    },
-  ],
-});
-async function ask<T>(step: string): Promise<T> {
-  const response = await mf.dispatchFetch(`http://bench${step}`);
-  if (!response.ok) throw new Error(`workerd ${step}: ${await response.text()}`);
-  return (await response.json()) as T;
+    ],
+  });
+  const ask = async <T>(step: string): Promise<T> => {
+    const response = await mf.dispatchFetch(`http://bench${step}`);
+    if (!response.ok) throw new Error(`workerd ${step}: ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  return { code, mf, ask };
 }
+const builds = [await start(options.entry), ...(options.baseline ? [await start(options.baseline)] : [])];
+const { code, mf, ask } = builds[0]!;
+
+/** Round after round of `phase`, alternating the builds (the baseline's, if any, beside ours). */
 async function rounds(phase: Phase, count: number, name: string): Promise<void> {
   for (let round = 1; round <= count; round++) {
     process.stdout.write(`\r${name} ${round}/${count}`);
-    await ask(`/round?phase=${phase}`);
+    for (const build of builds) await build.ask(`/round?phase=${phase}`);
   }
   process.stdout.write("\n");
 }
@@ -118,19 +130,22 @@ async function profile(id: string): Promise<number> {
 
 async function run(): Promise<number> {
   const clock = await checkClock();
-  await ask(`/setup${options.only ? `?only=${encodeURIComponent(options.only)}` : ""}`);
-  console.log(`Calibrating to ~${options["batch-ms"]} ms per batch inside workerd...`);
-  await ask(`/calibrate?batch-ms=${options["batch-ms"]}`);
+  console.log(`Setting up and calibrating to ~${options["batch-ms"]} ms per batch inside workerd...`);
+  for (const build of builds) {
+    await build.ask(`/setup${options.only ? `?only=${encodeURIComponent(options.only)}` : ""}`);
+    await build.ask(`/calibrate?batch-ms=${options["batch-ms"]}`);
+  }
   await rounds("main", options.rounds, "round");
   await rounds("cost", options.rounds, "verification round");
-  const phases = await ask<Record<Phase, Row[]>>("/result");
-  const result = report(phases);
-  print(phases, result);
+  const [phases, before] = await Promise.all(builds.map((b) => b.ask<Record<Phase, Row[]>>("/result")));
+  const result = report(phases!);
+  print(phases!, result);
+  if (before) printBeforeAfter(before, phases!, options.baseline!);
   console.log(
     `\nWall µs per request inside workerd (minified bundle, bindings free), median over ${options.rounds} rounds; ` +
       `wall time, so other load on the machine counts.\n${clock}`,
   );
-  saveResults("cpu", { options, phases, ...result });
+  saveResults("cpu", { options, phases, ...result, ...(before && { baseline: before }) });
   const failed = result.targets.some((t) => t.pass === false);
   if (failed && options["no-fail"]) console.log("A target was missed (--no-fail: exit 0).");
   return failed && !options["no-fail"] ? 1 : 0;
@@ -139,5 +154,5 @@ async function run(): Promise<number> {
 try {
   process.exitCode = await (options.profile === undefined ? run() : profile(options.profile));
 } finally {
-  await mf.dispose();
+  for (const build of builds) await build.mf.dispose();
 }

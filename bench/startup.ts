@@ -10,13 +10,15 @@
  */
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
+import { summarize } from "./cpu/profile.ts";
 import { parse } from "./lib/args.ts";
 import { printTable, type Spread, saveResults, spread } from "./lib/results.ts";
 import { bundle, type CpuProfile, compatibility, inspector } from "./lib/workerd.ts";
 
 const options = parse(
-  "npm run bench:startup -- [--rounds N] [--interval-us N]",
-  { rounds: 15, "interval-us": 50 },
+  "npm run bench:startup -- [--rounds N] [--interval-us N] [--profile PATH]\n" +
+    "  --profile PATH  one fresh isolate of ours, first request PATH (e.g. /healthz): where its time goes",
+  { rounds: 15, "interval-us": 50, profile: undefined as string | undefined },
   process.argv.slice(2),
 );
 
@@ -28,13 +30,13 @@ const SCENARIOS = [
 
 const here = (file: string) => JSON.stringify(join(import.meta.dirname, file));
 const apps = {
-  worker: await bundle(`export { default } from ${here("../src/index.ts")};`, true),
+  worker: await bundle(`export { default } from ${here("../src/index.ts")};`, options.profile === undefined),
   floor: await bundle(`export { default } from ${here("cpu/floor-app.ts")};`, true),
 };
 const driver = await bundle(`export { default } from ${here("startup/driver.ts")};`, true);
 
-/** One fresh workerd: the active CPU ms (profiled) of the app's first import and first request. */
-async function sample(app: string, path: string, expected: number): Promise<number> {
+/** One fresh workerd: the profile of the app's first import and first request. */
+async function sample(app: string, path: string, expected: number): Promise<CpuProfile> {
   const mf = new Miniflare({
     inspectorPort: 0,
     workers: [
@@ -59,7 +61,7 @@ async function sample(app: string, path: string, expected: number): Promise<numb
       status = ((await answer.json()) as { status: number }).status;
     }, options["interval-us"]);
     if (status !== expected) throw new Error(`first request to ${path} answered ${status}, expected ${expected}`);
-    return activeMs(profile);
+    return profile;
   } finally {
     await mf.dispose();
   }
@@ -75,12 +77,18 @@ function activeMs(profile: CpuProfile): number {
   return us / 1000;
 }
 
+if (options.profile !== undefined) {
+  const path = options.profile;
+  summarize(await sample(apps.worker, path, path.startsWith("/v1") ? 401 : 200), "app.mjs", apps.worker, 1);
+  process.exit(0);
+}
+
 const rounds = new Map<string, number[]>(SCENARIOS.map((s) => [s.id, []]));
 for (let round = 1; round <= options.rounds; round++) {
   process.stdout.write(`\rround ${round}/${options.rounds}`);
   // A different order each round, so no app always follows the same one.
   const order = SCENARIOS.map((s, i) => ({ s, key: (i + round) % SCENARIOS.length })).sort((a, b) => a.key - b.key);
-  for (const { s } of order) rounds.get(s.id)!.push(await sample(apps[s.app], s.path, s.status));
+  for (const { s } of order) rounds.get(s.id)!.push(activeMs(await sample(apps[s.app], s.path, s.status)));
 }
 process.stdout.write("\n");
 

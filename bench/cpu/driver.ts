@@ -1,5 +1,6 @@
 import { BenchContext, type FetchHandler } from "./bindings.ts";
-import { COSTS, makeHarness, type Prepared, SCENARIOS } from "./scenarios.ts";
+import { makeHarness, type Prepared } from "./harness.ts";
+import { COSTS, SCENARIOS } from "./scenarios.ts";
 
 /*
  * Runs inside workerd, bundled with the Worker and the floor app (bench/cpu.ts), and does what

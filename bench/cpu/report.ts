@@ -61,7 +61,7 @@ export function report(phases: Record<Phase, Row[]>) {
       : [];
   });
   const costs = COSTS.map((c) => ({ label: c.label, us: pair(c.id, c.baseline, minus, "cost") }));
-  return { targets, ratios, bounds, costs };
+  return { targets, ratios, bounds, costs, valid: problems.length === 0 };
 }
 
 export function print(phases: Record<Phase, Row[]>, result: ReturnType<typeof report>): void {

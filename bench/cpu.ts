@@ -11,14 +11,15 @@
  * Exits 1 on a missed target unless --no-fail.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { Miniflare } from "miniflare";
+import { join } from "node:path";
+import { compare } from "./cpu/compare.ts";
 import { busyLoop, type Phase, type Row } from "./cpu/driver.ts";
+import { type Build, bundleWorker, launch, WORKER_NAME } from "./cpu/launch.ts";
 import { summarize } from "./cpu/profile.ts";
-import { print, printBeforeAfter, report } from "./cpu/report.ts";
+import { print, report } from "./cpu/report.ts";
 import { parse } from "./lib/args.ts";
 import { saveResults } from "./lib/results.ts";
-import { bundle, compatibility, inspector } from "./lib/workerd.ts";
+import { inspector } from "./lib/workerd.ts";
 
 const USAGE = `npm run bench:cpu -- [options]
   --rounds N           interleaved rounds (default 9)
@@ -29,8 +30,9 @@ const USAGE = `npm run bench:cpu -- [options]
                        bundle; writes bench/results/cpu-ID.cpuprofile
   --profile-seconds N  how long to profile (default 4)
   --entry FILE         Worker entry to bundle (default src/index.ts): price a change on a scratch copy
-  --baseline FILE      another Worker entry (e.g. a worktree of main) run in the same rounds, in a
-                       workerd of its own: prints what is ours before and after, round by round`;
+  --baseline FILE      instead of the report: "ours" in another Worker entry (a copy of main, say)
+                       and in --entry, alternating round by round, on --pairs fresh pairs of
+                       workerd processes (default 3); scenarios: --only or the routes and bounds`;
 const options = parse(
   USAGE,
   {
@@ -42,58 +44,20 @@ const options = parse(
     "profile-seconds": 4,
     entry: "src/index.ts",
     baseline: undefined as string | undefined,
+    pairs: 3,
   },
   process.argv.slice(2),
 );
 /** The clock check's busy loop: ~150 ms on a 2-vCPU VM. */
 const BUSY_STEPS = 30_000_000;
-const NAME = "bench-cpu";
 
-const here = (file: string) => JSON.stringify(join(import.meta.dirname, file));
-
-/** The Worker at `entry`, the floor app and the driver as one bundle, in a workerd of its own. */
-async function start(entry: string) {
-  const code = await bundle(
-    `import worker from ${JSON.stringify(resolve(entry))};\nimport floor from ${here("cpu/floor-app.ts")};\n` +
-      `import { driver } from ${here("cpu/driver.ts")};\nexport default driver(worker, floor);\n`,
-    options.profile === undefined,
-  );
-  const mf = new Miniflare({
-    ...(options.profile !== undefined && { inspectorPort: 0 }),
-    workers: [
-      {
-        config: {
-          name: NAME,
-          ...compatibility(),
-          manifest: { mainModule: "bench.mjs", modules: { "bench.mjs": { type: "esm", contents: code } } },
-        },
-      },
-    ],
-  });
-  const ask = async <T>(step: string): Promise<T> => {
-    const response = await mf.dispatchFetch(`http://bench${step}`);
-    if (!response.ok) throw new Error(`workerd ${step}: ${await response.text()}`);
-    return (await response.json()) as T;
-  };
-  return { code, mf, ask };
-}
-const builds = [await start(options.entry), ...(options.baseline ? [await start(options.baseline)] : [])];
-const { code, mf, ask } = builds[0]!;
-
-/** Round after round of `phase`, alternating the builds (the baseline's, if any, beside ours). */
-async function rounds(phase: Phase, count: number, name: string): Promise<void> {
-  for (let round = 1; round <= count; round++) {
-    process.stdout.write(`\r${name} ${round}/${count}`);
-    for (const build of builds) await build.ask(`/round?phase=${phase}`);
-  }
-  process.stdout.write("\n");
-}
+const code = await bundleWorker(options.entry, options.profile === undefined);
 
 /**
  * The same busy loop timed by Node and by workerd: if workerd's clock did not move during CPU
  * work (as on Cloudflare), every figure would be fiction, so the run stops.
  */
-async function checkClock(): Promise<string> {
+async function checkClock({ ask }: Build): Promise<string> {
   const node = () => {
     const started = performance.now();
     busyLoop(BUSY_STEPS);
@@ -109,11 +73,11 @@ async function checkClock(): Promise<string> {
   return line;
 }
 
-async function profile(id: string): Promise<number> {
+async function profile({ ask, mf }: Build, id: string): Promise<number> {
   const { main, cost } = await ask<Record<Phase, number>>(`/setup?only=${encodeURIComponent(id)}`);
   if (main + cost === 0) throw new Error(`--profile ${id}: no such scenario`);
   await ask("/calibrate?batch-ms=100");
-  const session = await inspector(new URL(`/core:user:${NAME}`, await mf.getInspectorURL()));
+  const session = await inspector(new URL(`/core:user:${WORKER_NAME}`, await mf.getInspectorURL()));
   const until = Date.now() + options["profile-seconds"] * 1000;
   const result = await session.profile(async () => {
     while (Date.now() < until) for (const phase of ["main", "cost"] as const) await ask(`/round?phase=${phase}`);
@@ -128,24 +92,29 @@ async function profile(id: string): Promise<number> {
   return 0;
 }
 
-async function run(): Promise<number> {
-  const clock = await checkClock();
+async function run(build: Build): Promise<number> {
+  const clock = await checkClock(build);
   console.log(`Setting up and calibrating to ~${options["batch-ms"]} ms per batch inside workerd...`);
-  for (const build of builds) {
-    await build.ask(`/setup${options.only ? `?only=${encodeURIComponent(options.only)}` : ""}`);
-    await build.ask(`/calibrate?batch-ms=${options["batch-ms"]}`);
+  await build.ask(`/setup${options.only ? `?only=${encodeURIComponent(options.only)}` : ""}`);
+  await build.ask(`/calibrate?batch-ms=${options["batch-ms"]}`);
+  for (const [phase, name] of [
+    ["main", "round"],
+    ["cost", "verification round"],
+  ] as const) {
+    for (let round = 1; round <= options.rounds; round++) {
+      process.stdout.write(`\r${name} ${round}/${options.rounds}`);
+      await build.ask(`/round?phase=${phase}`);
+    }
+    process.stdout.write("\n");
   }
-  await rounds("main", options.rounds, "round");
-  await rounds("cost", options.rounds, "verification round");
-  const [phases, before] = await Promise.all(builds.map((b) => b.ask<Record<Phase, Row[]>>("/result")));
-  const result = report(phases!);
-  print(phases!, result);
-  if (before) printBeforeAfter(before, phases!, options.baseline!);
+  const phases = await build.ask<Record<Phase, Row[]>>("/result");
+  const result = report(phases);
+  print(phases, result);
   console.log(
     `\nWall µs per request inside workerd (minified bundle, bindings free), median over ${options.rounds} rounds; ` +
       `wall time, so other load on the machine counts.\n${clock}`,
   );
-  saveResults("cpu", { options, phases, ...result, ...(before && { baseline: before }) });
+  saveResults("cpu", { options, phases, ...result });
   // A scenario that answered wrongly measured the wrong thing: that fails even with --no-fail.
   const wrong = !result.valid;
   const missed = result.targets.some((t) => t.pass === false);
@@ -153,8 +122,15 @@ async function run(): Promise<number> {
   return wrong || (missed && !options["no-fail"]) ? 1 : 0;
 }
 
-try {
-  process.exitCode = await (options.profile === undefined ? run() : profile(options.profile));
-} finally {
-  for (const build of builds) await build.mf.dispose();
+if (options.baseline !== undefined) {
+  const before = await bundleWorker(options.baseline, true);
+  const only = options.only ?? "floor,healthz,bound-hz,cached,bound-cached";
+  process.exitCode = await compare({ before, after: code }, { ...options, only });
+} else {
+  const build = await launch(code, options.profile !== undefined);
+  try {
+    process.exitCode = await (options.profile === undefined ? run(build) : profile(build, options.profile));
+  } finally {
+    await build.mf.dispose();
+  }
 }

@@ -21,7 +21,7 @@ const REPORTED = [
   { numerator: "cached", denominator: "floor" },
 ];
 /** Each route beside its bound: the bound is what sending that answer at all costs, "ours" the rest. */
-const BOUNDS = [
+export const BOUNDS = [
   { route: "healthz", bound: "bound-hz", label: "GET /healthz" },
   { route: "cached", bound: "bound-cached", label: "cached 200" },
 ];
@@ -109,21 +109,5 @@ export function print(phases: Record<Phase, Row[]>, result: ReturnType<typeof re
     );
     for (const c of costs)
       console.log(`  ${c.label.padEnd(28)} ${c.us!.median.toFixed(1).padStart(6)} µs  ${range(c.us!, 1)}`);
-  }
-}
-
-/** What is ours (route − bound) in the baseline build and in this one, and the change, round by round. */
-export function printBeforeAfter(before: Record<Phase, Row[]>, after: Record<Phase, Row[]>, baseline: string): void {
-  const ours = (phases: Record<Phase, Row[]>, route: string, bound: string) => {
-    const [a, b] = [route, bound].map((id) => phases.main.find((r) => r.id === id)?.rounds);
-    return a && b ? a.map((x, i) => x - b[i]!) : null;
-  };
-  console.log(`\nOurs before (${baseline}) and after (this tree), wall µs, same rounds`);
-  for (const { route, bound, label } of BOUNDS) {
-    const [x, y] = [ours(before, route, bound), ours(after, route, bound)];
-    if (!x || !y) continue;
-    const change = perRound(y, x, minus);
-    const line = `${spread(x).median.toFixed(1)} → ${spread(y).median.toFixed(1)} µs, change ${change.median >= 0 ? "+" : ""}${change.median.toFixed(1)} µs`;
-    console.log(`  ${label.padEnd(13)} ${line} ${range(change, 1)}`);
   }
 }

@@ -64,7 +64,7 @@ async function issuerKey(h: Harness): Promise<string> {
 /**
  * GET /v1/me with a token the Worker has never seen, every request: the cached read plus a full
  * verification. Tokens are made in `before`, outside the timed loop. What the verification
- * costs is this row minus the same read with a remembered verdict (report.ts, COSTS).
+ * costs is this row minus the same read with a remembered verdict (COSTS, below).
  */
 function neverSeen(id: string, label: string, mint: (h: Harness) => Promise<() => Promise<string>>): Scenario {
   return {

@@ -1,25 +1,25 @@
 import { AdminClient } from "../../scripts/lib/admin-client.ts";
-import { randomToken } from "./base64url.ts";
 import {
   BenchContext,
   type Bindings,
   benchBindings,
   type FetchHandler,
   installInstantUpstream,
+  randomToken,
   WORKER_ORIGIN,
 } from "./bindings.ts";
+import { type IdentityProvider, identityProvider } from "./idp-keys.ts";
 
-/** What every scenario's setup gets: both bundles, the bindings and a read key made through the admin API. */
 export const EXAMPLE_CUSTOMER = "CSRT1511414842";
 
+/** What every scenario's setup gets: both apps, free bindings, a read key made through the admin API. */
 export interface Harness {
   worker: FetchHandler;
   floor: FetchHandler;
   bindings: Bindings;
   admin: AdminClient;
   apiKey: string;
-  /** Public JWKS the instant upstream serves (the token-idp scenario adds its key). */
-  jwks: { keys: object[] };
+  idp: IdentityProvider;
   upstreamCalls: () => number;
   /** Letters and digits, unique per run, for customer uuids. */
   runId: string;
@@ -36,56 +36,51 @@ export interface Prepared {
   before?: (n: number) => void | Promise<void>;
   request: (i: number) => Request;
   /** Untimed, after each batch: a problem with how the batch ran, or undefined. */
-  after?: (n: number) => string | undefined | Promise<string | undefined>;
+  after?: (n: number) => string | undefined;
 }
 
 export interface Scenario {
   id: string;
   label: string;
-  /** Once, before the first round; a string means "skipped, because ...". */
-  setup: (h: Harness) => Promise<Prepared | string>;
+  setup: (h: Harness) => Promise<Prepared>;
 }
 
-export function get(path: string, headers: Record<string, string> = {}): Request {
-  return new Request(WORKER_ORIGIN + path, { headers });
+export async function makeHarness(worker: FetchHandler, floor: FetchHandler): Promise<Harness> {
+  const bindings = benchBindings();
+  const jwks = { keys: [] as object[] };
+  const { env } = bindings;
+  const idp = await identityProvider(jwks, {
+    iss: env.CUSTOMER_JWT_ISSUER,
+    aud: env.CUSTOMER_JWT_AUDIENCE,
+    claim: env.CUSTOMER_JWT_CLAIM,
+  });
+  const { upstreamCalls } = installInstantUpstream(worker, bindings, () => jwks);
+  const admin = new AdminClient(WORKER_ORIGIN, bindings.adminToken);
+  const apiKey = (await admin.createKey({ name: "bench", scopes: ["customers:read"] })).key;
+  const runId = Date.now().toString(36) + randomToken(3).replace(/[-_]/g, "x");
+  return { worker, floor, bindings, admin, apiKey, idp, upstreamCalls, runId };
 }
+
+export const get = (path: string, headers: Record<string, string> = {}) =>
+  new Request(WORKER_ORIGIN + path, { headers });
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /** One request outside any timing, with its waitUntil work finished. */
-export async function call(handler: FetchHandler, env: unknown, request: Request): Promise<Response> {
+export async function call(h: Harness, request: Request): Promise<Response> {
   const ctx = new BenchContext();
-  const response = await handler(request, env, ctx);
+  const response = await h.worker(request, h.bindings.env, ctx);
   await ctx.drain();
   return response;
 }
 
-export async function createKey(h: Harness, name: string, scopes: string[]): Promise<string> {
-  return (await h.admin.createKey({ name, scopes })).key;
-}
-
 /** Reads `path` until it is a memory/KV hit; returns its ETag. */
 export async function warm(h: Harness, path: string, headers: Record<string, string>): Promise<string> {
-  let response = await call(h.worker, h.bindings.env, get(path, headers));
-  if (!response.headers.get("Cache-Status")?.includes("; hit")) {
-    response = await call(h.worker, h.bindings.env, get(path, headers));
-  }
+  let response = await call(h, get(path, headers));
+  if (!response.headers.get("Cache-Status")?.includes("; hit")) response = await call(h, get(path, headers));
   const cacheStatus = response.headers.get("Cache-Status") ?? "";
   const etag = response.headers.get("ETag");
   if (response.status !== 200 || !cacheStatus.includes("; hit") || !etag) {
     throw new Error(`warming ${path}: ${response.status}, Cache-Status "${cacheStatus}", ETag ${etag}`);
   }
   return etag;
-}
-
-/**
- * Free bindings, the instant upstream in place of `globalThis.fetch` and a read key made
- * through the admin API: the same in Node and inside workerd.
- */
-export async function makeHarness(worker: FetchHandler, floor: FetchHandler): Promise<Harness> {
-  const bindings = benchBindings();
-  const jwks: Harness["jwks"] = { keys: [] };
-  const { upstreamCalls } = installInstantUpstream(worker, bindings, () => jwks);
-  const admin = new AdminClient(WORKER_ORIGIN, bindings.adminToken);
-  const apiKey = (await admin.createKey({ name: "bench", scopes: ["customers:read"] })).key;
-  const runId = Date.now().toString(36) + randomToken(3).replace(/[-_]/g, "x");
-  return { worker, floor, bindings, admin, apiKey, jwks, upstreamCalls, runId };
 }

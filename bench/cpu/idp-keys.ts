@@ -1,22 +1,13 @@
-import { base64url } from "./base64url.ts";
-import { EXAMPLE_CUSTOMER, type Harness } from "./harness.ts";
+import { base64url } from "./bindings.ts";
 
 /*
  * The bench's identity provider: one key per algorithm the Worker accepts, all published in the
- * JWKS at once. At once, because the Worker refetches its JWKS for an unknown `kid` at most once
- * per 30 s: a key published after the first fetch would not be found for half a minute.
- * WebCrypto only, so the same code runs in Node and inside workerd (`--runtime workerd`).
+ * JWKS before the Worker first reads it (an unknown `kid` is refetched at most once per 30 s).
  */
-
 export type IdpAlg = "ES256" | "RS256" | "EdDSA";
+type Sign = string | SubtleCryptoSignAlgorithm;
 
-interface BenchKey {
-  kid: string;
-  privateKey: CryptoKey;
-  sign: string | SubtleCryptoSignAlgorithm;
-}
-
-const ALGORITHMS: Record<IdpAlg, { generate: SubtleCryptoGenerateKeyAlgorithm; sign: BenchKey["sign"] }> = {
+const ALGORITHMS: Record<IdpAlg, { generate: SubtleCryptoGenerateKeyAlgorithm; sign: Sign }> = {
   ES256: { generate: { name: "ECDSA", namedCurve: "P-256" }, sign: { name: "ECDSA", hash: "SHA-256" } },
   RS256: {
     generate: {
@@ -30,47 +21,34 @@ const ALGORITHMS: Record<IdpAlg, { generate: SubtleCryptoGenerateKeyAlgorithm; s
   EdDSA: { generate: { name: "Ed25519" }, sign: "Ed25519" },
 };
 
-const published = new WeakMap<Harness, Promise<Record<IdpAlg, BenchKey>>>();
+export interface IdentityProvider {
+  /** A token for `customer`, with a random `jti`: never seen before by the Worker's verdict cache. */
+  mint(alg: IdpAlg, customer: string): Promise<string>;
+}
 
-function keysOf(h: Harness): Promise<Record<IdpAlg, BenchKey>> {
-  let keys = published.get(h);
-  if (keys) return keys;
-  const make = async (alg: IdpAlg): Promise<BenchKey> => {
+/** Generates the keys and pushes their public halves into `jwks`; `claims` are iss, aud and the uuid claim's name. */
+export async function identityProvider(
+  jwks: { keys: object[] },
+  claims: { iss: string; aud: string; claim: string },
+): Promise<IdentityProvider> {
+  const keys = {} as Record<IdpAlg, { kid: string; privateKey: CryptoKey; sign: Sign }>;
+  for (const alg of Object.keys(ALGORITHMS) as IdpAlg[]) {
     const { generate, sign } = ALGORITHMS[alg];
     const pair = (await crypto.subtle.generateKey(generate, true, ["sign", "verify"])) as CryptoKeyPair;
     const jwk = (await crypto.subtle.exportKey("jwk", pair.publicKey)) as JsonWebKey;
-    const kid = `bench-${alg.toLowerCase()}-${h.runId}`;
-    h.jwks.keys.push({ ...jwk, kid, alg, use: "sig", key_ops: undefined, ext: undefined });
-    return { kid, privateKey: pair.privateKey, sign };
+    const kid = `bench-${alg.toLowerCase()}`;
+    jwks.keys.push({ ...jwk, kid, alg, use: "sig", key_ops: undefined, ext: undefined });
+    keys[alg] = { kid, privateKey: pair.privateKey, sign };
+  }
+  return {
+    async mint(alg, customer) {
+      const { kid, privateKey, sign } = keys[alg];
+      const now = Math.floor(Date.now() / 1000);
+      const jti = base64url(crypto.getRandomValues(new Uint8Array(12)));
+      const payload = { iss: claims.iss, aud: claims.aud, sub: "bench-user", iat: now, exp: now + 3600, jti };
+      const signed = `${base64url(JSON.stringify({ alg, typ: "JWT", kid }))}.${base64url(JSON.stringify({ ...payload, [claims.claim]: customer }))}`;
+      const signature = await crypto.subtle.sign(sign, privateKey, new TextEncoder().encode(signed));
+      return `${signed}.${base64url(signature)}`;
+    },
   };
-  keys = (async () => ({ ES256: await make("ES256"), RS256: await make("RS256"), EdDSA: await make("EdDSA") }))();
-  published.set(h, keys);
-  return keys;
-}
-
-/** Publishes every key (first call only); call before the Worker first reads the JWKS. */
-export async function publishIdpKeys(h: Harness): Promise<void> {
-  await keysOf(h);
-}
-
-/**
- * A token for the example customer signed with the bench key for `alg`. A random `jti` makes
- * every token distinct, so the Worker's per-isolate verdict cache never knows it.
- */
-export async function mintIdpToken(h: Harness, alg: IdpAlg): Promise<string> {
-  const { kid, privateKey, sign } = (await keysOf(h))[alg];
-  const env = h.bindings.env as Record<string, string>;
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    iss: env.CUSTOMER_JWT_ISSUER,
-    aud: env.CUSTOMER_JWT_AUDIENCE,
-    sub: "bench-user",
-    iat: now,
-    exp: now + 3600,
-    jti: base64url(crypto.getRandomValues(new Uint8Array(12))),
-    [env.CUSTOMER_JWT_CLAIM!]: EXAMPLE_CUSTOMER,
-  };
-  const signed = `${base64url(JSON.stringify({ alg, typ: "JWT", kid }))}.${base64url(JSON.stringify(claims))}`;
-  const signature = await crypto.subtle.sign(sign, privateKey, new TextEncoder().encode(signed));
-  return `${signed}.${base64url(signature)}`;
 }

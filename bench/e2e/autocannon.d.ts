@@ -1,10 +1,9 @@
-/** The part of autocannon 9's programmatic API that bench/lib/load.ts uses (it ships no types). */
+/** The part of autocannon 9's programmatic API that bench/e2e/load.ts uses (it ships no types). */
 declare module "autocannon" {
   interface Request {
     method?: string;
     path?: string;
     setupRequest?: (request: Request) => Request;
-    onResponse?: (status: number, body: string, context: unknown, headers: Record<string, string | string[]>) => void;
   }
 
   interface Options {
@@ -28,7 +27,6 @@ declare module "autocannon" {
 
   interface Tracker extends PromiseLike<Result> {
     on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): this;
-    stop(): void;
   }
 
   export default function autocannon(options: Options): Tracker;

@@ -1,9 +1,9 @@
 /**
- * Child process of bench/run.ts: runs the Worker the way `wrangler dev` does (wrangler's own
- * DevEnv through `unstable_startWorker`, with the project's real wrangler.toml: same bundling,
- * same two workerd processes, same proxy hop, local KV) and reports its URL over IPC. It is a
- * process of its own so that wrangler's Node side (log printing, bundling) never shares an
- * event loop with the load generator.
+ * Child process of bench/run.ts (started by e2e/worker.ts): runs the Worker the way `wrangler
+ * dev` does (wrangler's own DevEnv through `unstable_startWorker`, with the project's real
+ * wrangler.toml: same bundling, same two workerd processes, same proxy hop, local KV) and
+ * reports its URL over IPC. It is a process of its own so that wrangler's Node side (log
+ * printing, bundling) never shares an event loop with the load generator.
  *
  * What differs from a plain `wrangler dev`, each for honest and repeatable numbers:
  * - FRONTPAYMENT_BASE_URL, the secrets (TOKEN_SIGNING_SECRET included) and the
@@ -13,8 +13,8 @@
  * - RATE_LIMITER keeps its binding, so every request still pays for the call, but with a
  *   limit no run reaches: at the real 120 requests/min per key every scenario would measure
  *   429 answers;
- * - no file watching (an edit to src/ must not reload the Worker mid-run), no inspector unless
- *   asked for, KV state in the run's throwaway directory.
+ * - no file watching (an edit to src/ must not reload the Worker mid-run), no inspector, KV
+ *   state in the run's throwaway directory.
  *
  * Options come as JSON in BENCH_WORKER_OPTIONS, secrets in the environment (never argv).
  */
@@ -31,7 +31,6 @@ export interface HostOptions {
   jwtIssuer: string;
   jwtAudience: string;
   jwksUrl: string;
-  inspectorPort?: number;
 }
 
 const NO_LIMIT = 1_000_000_000;
@@ -47,6 +46,7 @@ const worker = await unstable_startWorker({
     FRONTPAYMENT_TOKEN: secret("FRONTPAYMENT_TOKEN"),
     ADMIN_TOKEN: secret("ADMIN_TOKEN"),
     TOKEN_SIGNING_SECRET: secret("TOKEN_SIGNING_SECRET"),
+    API_KEY_TAG_SECRET: secret("API_KEY_TAG_SECRET"),
     CUSTOMER_JWT_ISSUER: { type: "plain_text", value: options.jwtIssuer },
     CUSTOMER_JWT_AUDIENCE: { type: "plain_text", value: options.jwtAudience },
     CUSTOMER_JWT_JWKS_URL: { type: "plain_text", value: options.jwksUrl },
@@ -54,7 +54,7 @@ const worker = await unstable_startWorker({
   },
   dev: {
     server: { hostname: "127.0.0.1", port: options.port },
-    inspector: options.inspectorPort ? { hostname: "127.0.0.1", port: options.inspectorPort } : false,
+    inspector: false,
     persist: options.persistTo,
     watch: false,
     remote: false,

@@ -39,7 +39,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight of getCustomer
+         * @description Sent by a browser before a page's `GET` with `Authorization`; needs no credential. The origin is checked on the real request (a key's `allowedOrigins`).
+         */
+        options: operations["getCustomerPreflight"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -59,7 +63,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * CORS preflight of getMe
+         * @description Sent by a browser before a page's `GET` with `Authorization`; needs no credential. The origin is checked on the real request (a key's `allowedOrigins`).
+         */
+        options: operations["getMePreflight"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -95,6 +103,7 @@ export interface components {
             /** @description ISO 3166-1 alpha-2 code */
             country: string;
         };
+        /** @description A JSON object of at most 4 KiB (4096 bytes), sent with `Content-Type: application/json`; anything else is `400 invalid_request` */
         CreateCustomerToken: {
             /**
              * @description The Frontpayment customer the token may read
@@ -173,7 +182,7 @@ export interface components {
         "Cache-Status": string;
         /** @description `private, no-cache`: shared caches never store customer data (a customer token's answers may carry `private, max-age=N` when the service allows it); `no-store` on a new token */
         "Cache-Control": string;
-        /** @description Echoes a safe inbound id of up to 64 characters, else a new one */
+        /** @description Echoes a safe inbound id of up to 64 characters, else a new one; on every answer, errors included */
         "X-Request-Id": string;
         /** @description Cache and upstream durations */
         "Server-Timing": string;
@@ -185,6 +194,14 @@ export interface components {
         "Retry-After": number;
         /** @description `Bearer` challenge */
         "WWW-Authenticate": string;
+        /** @description The page's origin, on a preflight */
+        "Access-Control-Allow-Origin": string;
+        /** @description `GET` */
+        "Access-Control-Allow-Methods": string;
+        /** @description `Authorization, X-API-Key, If-None-Match` */
+        "Access-Control-Allow-Headers": string;
+        /** @description Seconds a browser may reuse the preflight */
+        "Access-Control-Max-Age": number;
     };
     pathItems: never;
 }
@@ -197,6 +214,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description A JSON object of at most 4 KiB (4096 bytes), sent with `Content-Type: application/json`; anything else is `400 invalid_request` */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CreateCustomerToken"];
@@ -214,9 +232,10 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerToken"];
                 };
             };
-            /** @description A bad body; `detail` names the field */
+            /** @description A bad body (`detail` names the field), a body over 4 KiB, or one not sent as `application/json` */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -227,6 +246,7 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -236,6 +256,7 @@ export interface operations {
             /** @description The key lacks `tokens:issue`, or the request came from a browser */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -247,6 +268,7 @@ export interface operations {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -256,6 +278,7 @@ export interface operations {
             /** @description TOKEN_SIGNING_SECRET is missing or shorter than 32 bytes */
             503: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -267,7 +290,10 @@ export interface operations {
     getCustomer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description An `ETag` from an earlier answer; when it still matches, the answer is `304` with no body */
+                "If-None-Match"?: string;
+            };
             path: {
                 /**
                  * @description Frontpayment customer UUID: letters and digits only, 1 to 64 characters
@@ -307,6 +333,7 @@ export interface operations {
             /** @description Invalid customer UUID */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -317,6 +344,7 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -326,6 +354,7 @@ export interface operations {
             /** @description Scope missing, origin not allowed, or a customer token for another customer */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -335,6 +364,7 @@ export interface operations {
             /** @description No such customer */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -346,6 +376,7 @@ export interface operations {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -356,6 +387,7 @@ export interface operations {
             502: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -366,6 +398,7 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -375,6 +408,7 @@ export interface operations {
             /** @description Frontpayment timed out and no stale copy exists */
             504: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -383,10 +417,42 @@ export interface operations {
             };
         };
     };
-    getMe: {
+    getCustomerPreflight: {
         parameters: {
             query?: never;
             header?: never;
+            path: {
+                /**
+                 * @description Frontpayment customer UUID: letters and digits only, 1 to 64 characters
+                 * @example CSRT1511414842
+                 */
+                uuid: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The methods and headers a page may use */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Allow-Methods": components["headers"]["Access-Control-Allow-Methods"];
+                    "Access-Control-Allow-Headers": components["headers"]["Access-Control-Allow-Headers"];
+                    "Access-Control-Max-Age": components["headers"]["Access-Control-Max-Age"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` from an earlier answer; when it still matches, the answer is `304` with no body */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -421,6 +487,7 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -430,6 +497,7 @@ export interface operations {
             /** @description An API key was sent, or the token's scopes do not allow reading, or its key's origin list */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -439,6 +507,7 @@ export interface operations {
             /** @description No such customer */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -450,6 +519,7 @@ export interface operations {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
                     RateLimit: components["headers"]["RateLimit"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -460,6 +530,7 @@ export interface operations {
             502: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -470,6 +541,7 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -479,11 +551,35 @@ export interface operations {
             /** @description Frontpayment timed out and no stale copy exists */
             504: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    getMePreflight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The methods and headers a page may use */
+            204: {
+                headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    "Access-Control-Allow-Methods": components["headers"]["Access-Control-Allow-Methods"];
+                    "Access-Control-Allow-Headers": components["headers"]["Access-Control-Allow-Headers"];
+                    "Access-Control-Max-Age": components["headers"]["Access-Control-Max-Age"];
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -499,6 +595,7 @@ export interface operations {
             /** @description The Worker is up */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -70,7 +70,7 @@ const cacheStatus = me.response.headers.get("Cache-Status") ?? "";
 expect(`prefetch made the first /v1/me a cache hit (${cacheStatus})`, /\bhit\b/.test(cacheStatus));
 expect("an addresses:read token gets the addresses view", me.data !== undefined && !isWholeProfile(me.data));
 const etag = me.response.headers.get("ETag") ?? "";
-const again = await page.GET("/v1/me", { headers: { "If-None-Match": etag } });
+const again = await page.GET("/v1/me", { params: { header: { "If-None-Match": etag } } });
 expect("If-None-Match with the ETag is 304 with no body", again.response.status === 304 && !again.data);
 
 // The issuing key is not a reader, and a key is refused on /v1/me: both say why in `code`.

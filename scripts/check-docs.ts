@@ -202,7 +202,9 @@ async function checkRender(page: Page, origin: string): Promise<Check> {
     check.problems.push("GET /docs has no strict Content-Security-Policy header");
   }
   try {
-    await page.locator(`.opblock-summary-path[data-path="${OPERATION}"]`).click({ timeout: RENDER_TIMEOUT_MS });
+    await page
+      .locator(`.opblock-get .opblock-summary-path[data-path="${OPERATION}"]`)
+      .click({ timeout: RENDER_TIMEOUT_MS });
     await page.locator(".opblock.is-open .responses-wrapper").waitFor({ timeout: STEP_TIMEOUT_MS });
   } catch (error) {
     check.problems.push(`operation not rendered: ${message(error)}`);

@@ -28,7 +28,7 @@ const HEADERS: Record<string, { description: string; schema: { type: "string" | 
     schema: { type: "string" },
   },
   "X-Request-Id": {
-    description: "Echoes a safe inbound id of up to 64 characters, else a new one",
+    description: "Echoes a safe inbound id of up to 64 characters, else a new one; on every answer, errors included",
     schema: { type: "string" },
   },
   "Server-Timing": { description: "Cache and upstream durations", schema: { type: "string" } },
@@ -36,6 +36,24 @@ const HEADERS: Record<string, { description: string; schema: { type: "string" | 
   RateLimit: { description: "Draft IETF RateLimit, sent when it is known (on 429)", schema: { type: "string" } },
   "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } },
   "WWW-Authenticate": { description: "`Bearer` challenge", schema: { type: "string" } },
+  "Access-Control-Allow-Origin": { description: "The page's origin, on a preflight", schema: { type: "string" } },
+  "Access-Control-Allow-Methods": { description: "`GET`", schema: { type: "string" } },
+  "Access-Control-Allow-Headers": {
+    description: "`Authorization, X-API-Key, If-None-Match`",
+    schema: { type: "string" },
+  },
+  "Access-Control-Max-Age": { description: "Seconds a browser may reuse the preflight", schema: { type: "integer" } },
+};
+
+/** Every answer of every route carries it (docs/api.md#headers), errors included. */
+const ALWAYS = "X-Request-Id";
+
+const IF_NONE_MATCH = {
+  name: "If-None-Match",
+  in: "header",
+  required: false,
+  description: "An `ETag` from an earlier answer; when it still matches, the answer is `304` with no body",
+  schema: { type: "string" },
 };
 
 const uri = (id: string) => `#/components/schemas/${id}`;
@@ -46,6 +64,11 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
   for (const operation of operations) {
     paths[operation.path] ??= {};
     paths[operation.path]![operation.method] = describeOperation(operation);
+    // A page's GET carries Authorization, so the browser sends a preflight first: declared,
+    // or a gateway that enforces this document would refuse every page (docs/api.md#cors).
+    if (operation.method === "get" && operation.path.startsWith("/v1/")) {
+      paths[operation.path]!.options = preflight(operation);
+    }
   }
   const { schemas: registered } = z.toJSONSchema(z.globalRegistry, { uri, target: "draft-2020-12" }) as {
     schemas: Record<string, Record<string, unknown>>;
@@ -56,6 +79,7 @@ export function buildOpenApiDocument(operations: readonly Operation[]) {
     info: {
       title: "customer-edge",
       version: "1.0.0",
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
       description:
         "A fast, API-key-protected edge endpoint for a Frontpayment customer's profile and addresses. " +
         "Errors are `application/problem+json` with a stable `code`.",
@@ -121,19 +145,59 @@ function refsIn(value: unknown): string[] {
 }
 
 function describeOperation(operation: Operation) {
+  const parameters = [
+    ...(operation.params ? pathParameters(operation.params) : []),
+    ...(304 in operation.responses ? [IF_NONE_MATCH] : []),
+  ];
   return {
     operationId: operation.operationId,
     summary: operation.summary,
     ...(operation.description && { description: operation.description }),
     tags: operation.tags,
     security: operation.security ? operation.security.map((name) => ({ [name]: [] })) : [],
-    ...(operation.params && { parameters: pathParameters(operation.params) }),
-    ...(operation.body && {
-      requestBody: { required: true, content: { "application/json": { schema: schemaFor(operation.body) } } },
-    }),
+    ...(parameters.length > 0 && { parameters }),
+    ...(operation.body && { requestBody: requestBody(operation.body) }),
     responses: Object.fromEntries(
       Object.entries(operation.responses).map(([status, spec]) => [status, describeResponse(spec)]),
     ),
+  };
+}
+
+/**
+ * The body's own description (its limits, in words: JSON Schema cannot say a byte size) goes on
+ * the request body too, where readers of an operation look.
+ */
+function requestBody(body: z.ZodMiniType) {
+  const description = z.globalRegistry.get(body)?.description;
+  return {
+    required: true,
+    ...(description !== undefined && { description }),
+    content: { "application/json": { schema: schemaFor(body) } },
+  };
+}
+
+/** The CORS preflight of a page's GET: no credential, answered by fixed rules. */
+function preflight(operation: Operation) {
+  return {
+    operationId: `${operation.operationId}Preflight`,
+    summary: `CORS preflight of ${operation.operationId}`,
+    description:
+      "Sent by a browser before a page's `GET` with `Authorization`; needs no credential. The origin is " +
+      "checked on the real request (a key's `allowedOrigins`).",
+    tags: operation.tags,
+    security: [],
+    ...(operation.params && { parameters: pathParameters(operation.params) }),
+    responses: {
+      204: describeResponse({
+        description: "The methods and headers a page may use",
+        headers: [
+          "Access-Control-Allow-Origin",
+          "Access-Control-Allow-Methods",
+          "Access-Control-Allow-Headers",
+          "Access-Control-Max-Age",
+        ],
+      }),
+    },
   };
 }
 
@@ -152,9 +216,9 @@ function pathParameters(params: z.ZodMiniObject) {
 }
 
 function describeResponse(spec: ResponseSpec) {
-  const headers =
-    spec.headers && Object.fromEntries(spec.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
-  const base = { description: spec.description, ...(headers && { headers }) };
+  const names = [...new Set([...(spec.headers ?? []), ALWAYS])];
+  const headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+  const base = { description: spec.description, headers };
   if (spec.problems) {
     return {
       ...base,

@@ -33,7 +33,8 @@ export const CreateCustomerTokenBody = z
             z.minLength(1, "must list at least one scope, or be left out"),
             z.refine((scopes) => new Set(scopes).size === scopes.length, "must not repeat a scope"),
           )
-          .register(z.globalRegistry, { description: 'Default `["addresses:read"]`' }),
+          // uniqueItems: the refine above, said in the document, so a gateway refuses what this does.
+          .register(z.globalRegistry, { description: 'Default `["addresses:read"]`', uniqueItems: true }),
       ),
       ttlSeconds: z.optional(
         z
@@ -57,7 +58,12 @@ export const CreateCustomerTokenBody = z
           : "the body must be a JSON object",
     },
   )
-  .register(z.globalRegistry, { id: "CreateCustomerToken" });
+  .register(z.globalRegistry, {
+    id: "CreateCustomerToken",
+    description:
+      "A JSON object of at most 4 KiB (4096 bytes), sent with `Content-Type: application/json`; " +
+      "anything else is `400 invalid_request`",
+  });
 
 export const CustomerToken = z
   .object({
@@ -107,7 +113,7 @@ export const createCustomerToken = defineRoute({
       headers: ["Cache-Control", "X-Request-Id"],
     },
     400: {
-      description: "A bad body; `detail` names the field",
+      description: "A bad body (`detail` names the field), a body over 4 KiB, or one not sent as `application/json`",
       problems: [() => new ApiError("invalid_request", "ttlSeconds: must be at most 3600")],
     },
     401: { description: "No usable API key", problems: [unauthorizedKey], headers: ["WWW-Authenticate"] },

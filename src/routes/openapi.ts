@@ -16,5 +16,7 @@ export const openApiRoutes = new Hono<AppEnv>().get("/openapi.json", async (c) =
   return c.body(asset.body!, 200, {
     "Content-Type": "application/json; charset=utf-8",
     "Cache-Control": "public, max-age=300",
+    // Public: a docs viewer or a client generator hosted elsewhere may load it from a page.
+    "Access-Control-Allow-Origin": "*",
   });
 });

@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Issue a customer token for a checkout page or app
-         * @description Called by the merchant's server with an API key holding `tokens:issue`. The token reads only `customerUuid`, with the given scopes, until it expires or its issuing key is revoked. A request with an `Origin` header (a browser) is refused.
+         * @description Called by the merchant's server with an API key holding `tokens:issue` and the read scopes its tokens will carry: a token never carries more than its issuing key may read (`customers:read` covers both scopes, `addresses:read` only itself). The token reads only `customerUuid`, with the given scopes, until it expires or its issuing key is revoked. A request with an `Origin` header (a browser) is refused.
          */
         post: operations["createCustomerToken"];
         delete?: never;
@@ -253,7 +253,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The key lacks `tokens:issue`, or the request came from a browser */
+            /** @description The key lacks `tokens:issue`, asks for a scope its own read scopes do not cover (`customers:read` covers both, `addresses:read` only itself), or the request came from a browser */
             403: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -263,7 +263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the key's rate limit, or too many unknown API keys from the client's IP */
+            /** @description Over the key's rate limit */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -371,7 +371,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the caller's rate limit (per key, or per customer for tokens), or too many unknown API keys from the client's IP */
+            /** @description Over the caller's rate limit (per key, or per customer for tokens) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -514,7 +514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over the caller's rate limit (per key, or per customer for tokens), or too many unknown API keys from the client's IP */
+            /** @description Over the caller's rate limit (per key, or per customer for tokens) */
             429: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];

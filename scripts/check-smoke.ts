@@ -22,7 +22,7 @@ function check(name: string, ok: boolean, output: string): void {
   if (!ok) console.log(output.replace(/^/gm, "      "));
 }
 
-async function startDev(extra: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+async function startDev(extra: string[], env: Record<string, string> = {}): Promise<string> {
   const port = await freePort(LOCAL_HOST);
   let emulatorPort = await freePort(LOCAL_HOST);
   while (emulatorPort === port) emulatorPort = await freePort(LOCAL_HOST);

@@ -1,29 +1,35 @@
-import type { RequestIdVariables } from "hono/request-id";
 import * as z from "zod/mini";
-import { READ_SCOPES } from "./keys/key-record.ts";
 import { ApiError } from "./lib/errors.ts";
-import type { ServerTimingVariables } from "./middleware/server-timing.ts";
-import type { ServicesVariables } from "./services.ts";
-import { EDGE_TOKEN_ISSUER, isUsableSigningSecret, MIN_SECRET_BYTES } from "./tokens/edge-tokens.ts";
-import { isAllowedJwksUrl } from "./tokens/jwks-cache.ts";
+import { isReadScope } from "./lib/scopes.ts";
+import { EDGE_TOKEN_ISSUER, isUsableSecret, MIN_SECRET_BYTES } from "./lib/secrets.ts";
 
-/**
- * What every route has on `c.var`. Middleware that sets more declares its own variables
- * (`ApiKeyVariables`, `RateLimitVariables`, ...), so a route's type says what really exists.
+/*
+ * The one place where vars and secrets are read and checked, and where it is decided which
+ * feature is configured (`unavailable`). It imports nothing above lib/: what each service
+ * needs is described here in plain values, and the composition root (services.ts) hands
+ * them on.
  */
-export type AppEnv = {
-  Bindings: Env;
-  Variables: RequestIdVariables & Partial<ServerTimingVariables> & ServicesVariables;
-};
 
-/** Parsed, validated configuration of the read path: numbers are numbers. */
-export interface Config {
+/** Parsed, validated settings of the read path: numbers are numbers. */
+export interface ReadPathSettings {
   baseUrl: string;
   cacheTtlSeconds: number;
   cacheStaleSeconds: number;
   negativeCacheTtlSeconds: number;
   upstreamTimeoutMs: number;
 }
+
+/**
+ * What can be switched off by a missing or bad setting, each answering `503 not_configured` on
+ * what needs it (never to an anonymous caller: a missing token or key secret means those
+ * credentials are refused with 401 instead):
+ * - `cache`: the read path's vars (admin purge and customer reads);
+ * - `customerReads`: those plus FRONTPAYMENT_TOKEN;
+ * - `tokenIssuing`: TOKEN_SIGNING_SECRET;
+ * - `tokenReads`: CLIENT_MAX_AGE_SECONDS (it shapes customer-token answers only);
+ * - `keyCreation`: API_KEY_TAG_SECRET.
+ */
+export type Feature = "cache" | "customerReads" | "tokenIssuing" | "tokenReads" | "keyCreation";
 
 /** The merchant identity provider whose customer tokens are accepted (docs/api.md#customer-tokens). */
 export interface IdentityProviderConfig {
@@ -36,20 +42,21 @@ export interface IdentityProviderConfig {
 
 /** Every setting, vars and secrets, as `parseSettings` hands them to the composition root. */
 export interface Settings {
-  /** The read path's vars; `problems` names each bad one (never its value). */
-  config: Config | undefined;
-  problems: string[];
+  /** The read path's vars; undefined when one is bad (`unavailable.cache` names it). */
+  readPath: ReadPathSettings | undefined;
+  /** Why each feature is off, by name only (never a value); empty when it is configured. */
+  unavailable: Record<Feature, string[]>;
   frontpaymentToken: string | undefined;
   adminToken: string | undefined;
-  /** Tags this deployment's API keys; what is wrong with it when missing or short (no key then verifies). */
-  apiKeyTagSecret: string | { problem: string };
-  /** Signing secrets of edge tokens, or what is wrong with them (edge-token routes answer 503). */
-  tokenSecrets: { current: string; previous: string | undefined } | { problem: string };
-  /** Unset when no issuer is configured; a problem when it is, but incompletely. */
-  identityProvider: IdentityProviderConfig | { problem: string; issuer: string } | undefined;
+  /** Tags this deployment's API keys; undefined when missing or short: no key then verifies. */
+  apiKeyTagSecret: string | undefined;
+  /** Signing secrets of edge tokens; undefined when unusable: edge tokens are then refused. */
+  tokenSecrets: { current: string; previous: string | undefined } | undefined;
+  /** Undefined when no issuer is configured, or incompletely: such tokens are then refused. */
+  identityProvider: IdentityProviderConfig | undefined;
   /**
    * `Cache-Control: private, max-age=N` on customer-token answers; 0 keeps `no-cache`;
-   * undefined when the var is bad (customer-token reads then answer 503).
+   * undefined when the var is bad (`unavailable.tokenReads`).
    */
   clientMaxAgeSeconds: number | undefined;
 }
@@ -90,7 +97,14 @@ const secret = z.pipe(
 
 /** A space-separated scope list, as CUSTOMER_JWT_SCOPES holds it. */
 const scopeList = (value: string) => value.trim().split(/\s+/).filter(Boolean);
-const isReadScope = (scope: string) => (READ_SCOPES as readonly string[]).includes(scope);
+
+/** `https:`, or `http:` only to this machine (development): anything else is a configuration error. */
+export function isAllowedJwksUrl(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const { protocol, hostname, username, password } = new URL(url);
+  if (username || password) return false;
+  return protocol === "https:" || (protocol === "http:" && ["localhost", "127.0.0.1"].includes(hostname));
+}
 
 /** A var that may be unset: absent or blank is `undefined`. */
 const optionalVar = secret;
@@ -157,10 +171,16 @@ export function parseSettings(env: SettingsSource): Settings {
   const invalid = Object.entries(v)
     .filter(([, value]) => (value as unknown) === INVALID)
     .map(([name]) => name);
-  const problems = invalid.filter((name) => READ_PATH_VARS.includes(name)).map((name) => `${name} is not valid`);
+  const readPathProblems = invalid
+    .filter((name) => READ_PATH_VARS.includes(name))
+    .map((name) => `${name} is not valid`);
+  const tagSecretProblem = secretProblem("API_KEY_TAG_SECRET", v.API_KEY_TAG_SECRET);
+  const signingProblem = secretProblem("TOKEN_SIGNING_SECRET", v.TOKEN_SIGNING_SECRET);
+  const idp = identityProvider(v, invalid);
+  const maxAgeProblems = invalid.includes("CLIENT_MAX_AGE_SECONDS") ? ["CLIENT_MAX_AGE_SECONDS is not valid"] : [];
   const settings: Settings = {
-    config:
-      problems.length > 0
+    readPath:
+      readPathProblems.length > 0
         ? undefined
         : {
             baseUrl: v.FRONTPAYMENT_BASE_URL,
@@ -169,23 +189,36 @@ export function parseSettings(env: SettingsSource): Settings {
             negativeCacheTtlSeconds: v.NEGATIVE_CACHE_TTL_SECONDS,
             upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
           },
-    problems,
+    unavailable: {
+      cache: readPathProblems,
+      customerReads: [...readPathProblems, ...(v.FRONTPAYMENT_TOKEN ? [] : ["FRONTPAYMENT_TOKEN is not set"])],
+      tokenIssuing: signingProblem ? [signingProblem] : [],
+      tokenReads: maxAgeProblems,
+      keyCreation: tagSecretProblem ? [tagSecretProblem] : [],
+    },
     frontpaymentToken: v.FRONTPAYMENT_TOKEN,
     adminToken: v.ADMIN_TOKEN,
-    apiKeyTagSecret: apiKeyTagSecret(v.API_KEY_TAG_SECRET),
-    tokenSecrets: tokenSecrets(v.TOKEN_SIGNING_SECRET, v.TOKEN_SIGNING_SECRET_PREVIOUS),
-    identityProvider: identityProvider(v, invalid),
-    clientMaxAgeSeconds: invalid.includes("CLIENT_MAX_AGE_SECONDS") ? undefined : v.CLIENT_MAX_AGE_SECONDS,
+    apiKeyTagSecret: tagSecretProblem ? undefined : v.API_KEY_TAG_SECRET,
+    tokenSecrets: signingProblem
+      ? undefined
+      : // A short previous secret is ignored rather than trusted: it only ever verifies.
+        {
+          current: v.TOKEN_SIGNING_SECRET!,
+          previous: isUsableSecret(v.TOKEN_SIGNING_SECRET_PREVIOUS) ? v.TOKEN_SIGNING_SECRET_PREVIOUS : undefined,
+        },
+    identityProvider: "problem" in idp ? undefined : idp.config,
+    clientMaxAgeSeconds: maxAgeProblems.length > 0 ? undefined : v.CLIENT_MAX_AGE_SECONDS,
   };
   // Once per isolate, by name only: an operator's log says what to fix before any caller does.
+  // An unset optional feature (no signing secret, no provider) is a choice, not a problem.
   const logged = [
     ...invalid.map((name) => `${name} is not valid`),
-    ...(typeof settings.apiKeyTagSecret === "string" ? [] : [settings.apiKeyTagSecret.problem]),
-    ...("problem" in settings.tokenSecrets && v.TOKEN_SIGNING_SECRET ? [settings.tokenSecrets.problem] : []),
-    ...(v.TOKEN_SIGNING_SECRET_PREVIOUS && !isUsableSigningSecret(v.TOKEN_SIGNING_SECRET_PREVIOUS)
+    ...(tagSecretProblem ? [tagSecretProblem] : []),
+    ...(signingProblem && v.TOKEN_SIGNING_SECRET ? [signingProblem] : []),
+    ...(v.TOKEN_SIGNING_SECRET_PREVIOUS && !isUsableSecret(v.TOKEN_SIGNING_SECRET_PREVIOUS)
       ? [`TOKEN_SIGNING_SECRET_PREVIOUS is shorter than ${MIN_SECRET_BYTES} bytes, so it is ignored`]
       : []),
-    ...(settings.identityProvider && "problem" in settings.identityProvider ? [settings.identityProvider.problem] : []),
+    ...("problem" in idp && idp.problem ? [idp.problem] : []),
   ];
   if (logged.length > 0) {
     console.error(JSON.stringify({ level: "error", message: "invalid configuration", problems: [...new Set(logged)] }));
@@ -193,41 +226,41 @@ export function parseSettings(env: SettingsSource): Settings {
   return settings;
 }
 
-function apiKeyTagSecret(secret: string | undefined): Settings["apiKeyTagSecret"] {
-  if (!secret) return { problem: "API_KEY_TAG_SECRET is not set" };
-  // The same bar as the signing secret: an HMAC key shorter than its output is a weaker key.
-  if (!isUsableSigningSecret(secret))
-    return { problem: `API_KEY_TAG_SECRET is shorter than ${MIN_SECRET_BYTES} bytes` };
-  return secret;
+/** What is wrong with an HMAC secret, or undefined when it is usable. */
+function secretProblem(name: string, secret: string | undefined): string | undefined {
+  if (!secret) return `${name} is not set`;
+  return isUsableSecret(secret) ? undefined : `${name} is shorter than ${MIN_SECRET_BYTES} bytes`;
 }
 
-function tokenSecrets(current: string | undefined, previous: string | undefined): Settings["tokenSecrets"] {
-  if (!current) return { problem: "TOKEN_SIGNING_SECRET is not set" };
-  if (!isUsableSigningSecret(current)) {
-    return { problem: `TOKEN_SIGNING_SECRET is shorter than ${MIN_SECRET_BYTES} bytes` };
-  }
-  // A short previous secret is ignored rather than trusted: it only ever verifies.
-  return { current, previous: isUsableSigningSecret(previous) ? previous : undefined };
-}
-
-function identityProvider(v: z.infer<typeof SettingsSchema>, invalid: readonly string[]): Settings["identityProvider"] {
+function identityProvider(
+  v: z.infer<typeof SettingsSchema>,
+  invalid: readonly string[],
+): { config: IdentityProviderConfig | undefined } | { problem: string | undefined } {
   const issuer = v.CUSTOMER_JWT_ISSUER;
-  if (!issuer) return undefined;
+  if (!issuer) return { config: undefined };
   const bad = invalid.filter((name) => IDENTITY_PROVIDER_VARS.includes(name));
   // Our own edge tokens carry this issuer; a provider named the same would be ambiguous.
   if (issuer === EDGE_TOKEN_ISSUER) bad.push("CUSTOMER_JWT_ISSUER");
   if (!v.CUSTOMER_JWT_AUDIENCE) bad.push("CUSTOMER_JWT_AUDIENCE");
   if (!v.CUSTOMER_JWT_JWKS_URL && !bad.includes("CUSTOMER_JWT_JWKS_URL")) bad.push("CUSTOMER_JWT_JWKS_URL");
   if (bad.length > 0 || !v.CUSTOMER_JWT_AUDIENCE || !v.CUSTOMER_JWT_JWKS_URL) {
-    return { problem: bad.map((name) => `${name} is missing or not valid`).join("; "), issuer };
+    return { problem: bad.map((name) => `${name} is missing or not valid`).join("; ") };
   }
   return {
-    issuer,
-    audience: v.CUSTOMER_JWT_AUDIENCE,
-    jwksUrl: v.CUSTOMER_JWT_JWKS_URL,
-    claim: v.CUSTOMER_JWT_CLAIM,
-    scopes: v.CUSTOMER_JWT_SCOPES,
+    config: {
+      issuer,
+      audience: v.CUSTOMER_JWT_AUDIENCE,
+      jwksUrl: v.CUSTOMER_JWT_JWKS_URL,
+      claim: v.CUSTOMER_JWT_CLAIM,
+      scopes: v.CUSTOMER_JWT_SCOPES,
+    },
   };
+}
+
+/** Throws `503 not_configured` naming what `feature` lacks; nothing when it is configured. */
+export function requireFeature(settings: Settings, feature: Feature): void {
+  const problems = settings.unavailable[feature];
+  if (problems.length > 0) throw notConfigured(problems);
 }
 
 /** 503 `not_configured`, naming what is missing or bad (never a value). */

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, json, withKey } from "./helpers/app.ts";
+import { createApp } from "../src/app.ts";
+import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
 import {
   countingKv,
   describeAdminAuth,
@@ -89,7 +90,9 @@ describe("revocation and expiry", () => {
     const { id, key } = await createKey();
     const { path } = await customerRequest();
     const apiKeys = countingKv(env.API_KEYS);
-    const viaCounter = { ...withKey(key), vars: { API_KEYS: apiKeys.kv } };
+    // One app (one isolate) throughout, reading API_KEYS through the counter.
+    const isolate = { vars: { API_KEYS: apiKeys.kv }, app: createApp() };
+    const viaCounter = { ...withKey(key), ...isolate };
 
     expect((await call(path, viaCounter)).status).toBe(200);
     const readsAfterFirst = apiKeys.reads();
@@ -97,7 +100,8 @@ describe("revocation and expiry", () => {
     // The second request was verified from memory: this is the copy revoke must not miss.
     expect(apiKeys.reads()).toBe(readsAfterFirst);
 
-    expect((await revokeKey(id)).status).toBe(204);
+    const revoked = await call(`/admin/keys/${id}`, { method: "DELETE", headers: adminHeaders(), ...isolate });
+    expect(revoked.status).toBe(204);
     const refused = await call(path, viaCounter);
     await expectProblem(refused, 401, "unauthorized");
     expectBearerChallenge(refused);

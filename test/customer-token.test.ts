@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { EDGE_TOKEN_ISSUER } from "../src/lib/secrets.ts";
 import { base64UrlDecode, base64UrlEncode } from "../src/tokens/base64url.ts";
-import { EDGE_TOKEN_ISSUER, issueEdgeToken } from "../src/tokens/edge-tokens.ts";
+import { issueEdgeToken } from "../src/tokens/edge-tokens.ts";
 import { JwksCache } from "../src/tokens/jwks-cache.ts";
 import { JWS_ALGS, MAX_TOKEN_LENGTH, parseJws } from "../src/tokens/jws.ts";
 import { type CustomerTokenConfig, verifyCustomerToken } from "../src/tokens/verify-customer-token.ts";

@@ -370,14 +370,12 @@ describe("GET /v1/me with the identity provider's token", () => {
     expect((await call("/v1/me", { ...withToken(fresh), vars })).status).toBe(200);
   });
 
-  it("keeps one JWKS per isolate, whatever env object a request comes with", async () => {
+  it("keeps one JWKS per isolate: tokens of many customers cost one fetch", async () => {
     const { idp, vars, token } = await provider();
-    const uuid = await customer();
-    const credential = await token(uuid);
-    expect((await call("/v1/me", { ...withToken(credential), vars })).status).toBe(200);
-    // Another env object (other unrelated vars) with the same token settings.
-    const other = { ...vars, CACHE_TTL_SECONDS: "301" };
-    expect((await call("/v1/me", { ...withToken(await token(uuid)), vars: other })).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const uuid = await customer();
+      expect((await call("/v1/me", { ...withToken(await token(uuid)), vars })).status).toBe(200);
+    }
     expect(await idp.jwksFetches()).toBe(1);
   });
 

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { EDGE_TOKEN_ISSUER, isUsableSecret as isUsableSigningSecret } from "../src/lib/secrets.ts";
 import {
-  EDGE_TOKEN_ISSUER,
   EDGE_TOKEN_TYPE,
   type EdgeSecrets,
   issueEdgeToken,
-  isUsableSigningSecret,
   secretKeyId,
   verifyEdgeToken,
 } from "../src/tokens/edge-tokens.ts";

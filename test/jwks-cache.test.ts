@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { isAllowedJwksUrl } from "../src/env.ts";
 import { base64UrlEncode } from "../src/tokens/base64url.ts";
 import { jwkFits } from "../src/tokens/jwk.ts";
-import { isAllowedJwksUrl, JwksCache } from "../src/tokens/jwks-cache.ts";
+import { JwksCache } from "../src/tokens/jwks-cache.ts";
 import { parseJws } from "../src/tokens/jws.ts";
 import { newIdentityProvider } from "./helpers/identity-provider.ts";
 

@@ -293,13 +293,13 @@ describe("API_KEY_TAG_SECRET", () => {
     const original = console.error;
     console.error = (line: string) => errors.push(line);
     try {
-      expect(parseSettings({ ...env, API_KEY_TAG_SECRET: undefined } as never).apiKeyTagSecret).toEqual({
-        problem: "API_KEY_TAG_SECRET is not set",
-      });
+      const missing = parseSettings({ ...env, API_KEY_TAG_SECRET: undefined } as never);
+      expect(missing.apiKeyTagSecret).toBeUndefined();
+      expect(missing.unavailable.keyCreation).toEqual(["API_KEY_TAG_SECRET is not set"]);
       const short = "too-short-a-secret";
-      expect(parseSettings({ ...env, API_KEY_TAG_SECRET: short } as never).apiKeyTagSecret).toEqual({
-        problem: "API_KEY_TAG_SECRET is shorter than 32 bytes",
-      });
+      const shortSettings = parseSettings({ ...env, API_KEY_TAG_SECRET: short } as never);
+      expect(shortSettings.apiKeyTagSecret).toBeUndefined();
+      expect(shortSettings.unavailable.keyCreation).toEqual(["API_KEY_TAG_SECRET is shorter than 32 bytes"]);
       expect(parseSettings(env).apiKeyTagSecret).toBe(TEST_API_KEY_TAG_SECRET);
       expect(errors.join("\n")).toContain("API_KEY_TAG_SECRET is shorter than 32 bytes");
       expect(errors.join("\n")).not.toContain(short);

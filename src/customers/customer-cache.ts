@@ -1,9 +1,15 @@
 import * as z from "zod/mini";
-import type { Config } from "../env.ts";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { PurgeLog, type StoreTicket } from "./purge-log.ts";
 import { Customer } from "./schemas.ts";
+
+/** How long a cached customer is fresh, stale or remembered as missing (seconds). */
+export interface CacheConfig {
+  cacheTtlSeconds: number;
+  cacheStaleSeconds: number;
+  negativeCacheTtlSeconds: number;
+}
 
 /**
  * What CACHE holds per customer (key `customer:v1:<uuid>`): the trimmed profile, never the
@@ -46,14 +52,14 @@ export type CustomerMemory = ReturnType<typeof newCustomerMemory>;
 
 export class CustomerCache {
   readonly #kv: KVNamespace;
-  readonly #config: Config;
+  readonly #config: CacheConfig;
   readonly #memory: CustomerMemory;
   readonly #clock: Clock;
   readonly #purges: PurgeLog;
 
   constructor(
     kv: KVNamespace,
-    config: Config,
+    config: CacheConfig,
     memory = newCustomerMemory(),
     clock: Clock = systemClock,
     purges = new PurgeLog(),

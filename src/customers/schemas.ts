@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { CUSTOMER_UUID_PATTERN } from "../lib/customer-uuid.ts";
 
 /*
  * Two families of schemas:
@@ -84,8 +85,6 @@ export const CustomerAddresses = z
     description: "What a key with only the addresses:read scope sees.",
   });
 export type CustomerAddresses = z.infer<typeof CustomerAddresses>;
-
-export const CUSTOMER_UUID_PATTERN = /^[A-Za-z0-9]{1,64}$/;
 
 export const CustomerUuidParam = z.object({
   uuid: z

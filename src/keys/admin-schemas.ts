@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
+import { READ_SCOPES, SCOPES } from "../lib/scopes.ts";
 import { KEY_ID_PATTERN } from "./key-format.ts";
-import { READ_SCOPES, SCOPES } from "./key-record.ts";
 
 /*
  * zod/mini ships no locale, so every default message is "Invalid input". Each field names its

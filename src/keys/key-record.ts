@@ -1,22 +1,5 @@
 import * as z from "zod/mini";
-
-/** What a key may do: read a whole profile, read addresses only, issue customer tokens. */
-export const SCOPES = ["customers:read", "addresses:read", "tokens:issue"] as const;
-export type Scope = (typeof SCOPES)[number];
-
-/** The scopes that read a customer, and so the only ones a customer token can carry. */
-export const READ_SCOPES = ["customers:read", "addresses:read"] as const satisfies readonly Scope[];
-export type ReadScope = (typeof READ_SCOPES)[number];
-
-/**
- * The read scopes a key may read with, and so hand on in a customer token: `customers:read`
- * reads the whole profile and so covers the addresses view; `addresses:read` covers only
- * itself; `tokens:issue` covers nothing (a key that issues must also hold a read scope).
- */
-export function readScopesCoveredBy(scopes: readonly Scope[]): ReadScope[] {
-  if (scopes.includes("customers:read")) return [...READ_SCOPES];
-  return scopes.includes("addresses:read") ? ["addresses:read"] : [];
-}
+import { SCOPES } from "../lib/scopes.ts";
 
 /** What `API_KEYS` holds under the key's hash. Never the key itself. */
 export const ApiKeyRecordSchema = z.object({

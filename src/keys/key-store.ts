@@ -2,8 +2,9 @@ import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { ApiError } from "../lib/errors.ts";
+import type { Scope } from "../lib/scopes.ts";
 import { generateKeyId, isWellFormedApiKey, type KeyTagger } from "./key-format.ts";
-import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.ts";
+import { type ApiKeyRecord, ApiKeyRecordSchema } from "./key-record.ts";
 
 /*
  * KV layout in API_KEYS:

@@ -1,4 +1,4 @@
-import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
+import { CUSTOMER_UUID_PATTERN } from "../lib/customer-uuid.ts";
 
 /*
  * Registered-claim checks (RFC 7519 §4.1) shared by our own tokens and the identity

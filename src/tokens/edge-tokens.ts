@@ -1,6 +1,7 @@
-import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
-import { READ_SCOPES, type ReadScope } from "../keys/key-record.ts";
 import { randomBase62, sha256Hex } from "../lib/crypto.ts";
+import { CUSTOMER_UUID_PATTERN } from "../lib/customer-uuid.ts";
+import { READ_SCOPES, type ReadScope } from "../lib/scopes.ts";
+import { EDGE_TOKEN_ISSUER, isUsableSecret } from "../lib/secrets.ts";
 import { base64UrlEncode } from "./base64url.ts";
 import { customerUuidIn, EDGE_CLOCK_LEEWAY_SECONDS, timesAreValid, tokenType } from "./claims.ts";
 import { INVALID_TOKEN, type TokenFailure } from "./failure.ts";
@@ -11,15 +12,11 @@ import { type ParsedJws, parseJws, verifySignature } from "./jws.ts";
  * naming the secret so a verifier picks the current or previous secret without trying both.
  */
 
-/** Our `iss`: no identity provider uses it, so their tokens and ours cannot be confused. */
-export const EDGE_TOKEN_ISSUER = "customer-edge";
 /**
  * Our explicit `typ` (RFC 8725 §3.11), set on every token we sign and required on every one we
  * accept: a JWT of another kind signed under the same secret can never pass as a customer token.
  */
 export const EDGE_TOKEN_TYPE = "customer-edge+jwt";
-/** HMAC-SHA-256 needs a key at least as long as its output to give its full strength. */
-export const MIN_SECRET_BYTES = 32;
 /** What an edge token may grant: reading (the read scopes), never issuing or administering. */
 const EDGE_TOKEN_SCOPES: readonly string[] = READ_SCOPES;
 export type EdgeTokenScope = ReadScope;
@@ -27,11 +24,6 @@ export type EdgeTokenScope = ReadScope;
 export interface EdgeSecrets {
   current: string;
   previous?: string | undefined;
-}
-
-/** False for a missing or too-short secret: issuing then answers 503 `not_configured`. */
-export function isUsableSigningSecret(secret: string | undefined): secret is string {
-  return secret !== undefined && new TextEncoder().encode(secret).length >= MIN_SECRET_BYTES;
 }
 
 /** The `kid` of a secret: 16 hex digits of its SHA-256, which says nothing usable about it. */
@@ -87,7 +79,7 @@ export interface IssuedEdgeToken {
 /** Signs a token. Throws on input the route should already have refused (a programming error). */
 export async function issueEdgeToken(input: IssueEdgeTokenInput): Promise<IssuedEdgeToken> {
   const { secret, customerUuid, scopes, ttlSeconds, keyId, now } = input;
-  if (!isUsableSigningSecret(secret)) throw new Error("TOKEN_SIGNING_SECRET is missing or shorter than 32 bytes");
+  if (!isUsableSecret(secret)) throw new Error("TOKEN_SIGNING_SECRET is missing or shorter than 32 bytes");
   if (!CUSTOMER_UUID_PATTERN.test(customerUuid)) throw new Error("invalid customer uuid");
   if (scopes.length === 0 || !scopes.every((scope) => EDGE_TOKEN_SCOPES.includes(scope))) {
     throw new Error("invalid scopes");
@@ -126,7 +118,7 @@ export async function verifyEdgeToken(
   now: number,
 ): Promise<VerifiedEdgeToken | TokenFailure> {
   const { current, previous } = secrets;
-  if (!isUsableSigningSecret(current) || (previous !== undefined && !isUsableSigningSecret(previous))) {
+  if (!isUsableSecret(current) || (previous !== undefined && !isUsableSecret(previous))) {
     return INVALID_TOKEN;
   }
   const jws = typeof token === "string" ? parseJws(token, ["HS256"]) : token;

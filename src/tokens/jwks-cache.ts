@@ -29,14 +29,6 @@ export interface JwksCacheOptions {
 
 export type JwksKey = { ok: true; key: CryptoKey } | TokenFailure;
 
-/** `https:`, or `http:` only to this machine (development): anything else is a configuration error. */
-export function isAllowedJwksUrl(url: string): boolean {
-  if (!URL.canParse(url)) return false;
-  const { protocol, hostname, username, password } = new URL(url);
-  if (username || password) return false;
-  return protocol === "https:" || (protocol === "http:" && ["localhost", "127.0.0.1"].includes(hostname));
-}
-
 /**
  * The identity provider's signing keys, held in memory. Build one per isolate (it is the
  * isolate's JWKS cache: bounded by MAX_JWKS_KEYS, replaced wholesale on every successful fetch,

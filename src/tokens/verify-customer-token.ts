@@ -1,4 +1,5 @@
-import { EDGE_TOKEN_ISSUER, type EdgeSecrets, type EdgeTokenScope, verifyEdgeToken } from "./edge-tokens.ts";
+import { EDGE_TOKEN_ISSUER } from "../lib/secrets.ts";
+import { type EdgeSecrets, type EdgeTokenScope, verifyEdgeToken } from "./edge-tokens.ts";
 import { INVALID_TOKEN, type TokenFailure } from "./failure.ts";
 import { type IdpConfig, verifyIdpToken } from "./idp-tokens.ts";
 import { JWS_ALGS, parseJws } from "./jws.ts";

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app.ts";
 import { newCustomerMemory } from "../../src/customers/customer-cache.ts";
-import type { SettingsSource } from "../../src/env.ts";
+import { parseSettings, type SettingsSource } from "../../src/env.ts";
 import { TEST_ADMIN_TOKEN } from "../support/constants.ts";
 
 export const ORIGIN = "https://edge.test";
@@ -33,9 +33,10 @@ export interface CallOptions extends RequestInit {
  * unless `settle: false`, so tests can count upstream calls without sleeping.
  */
 export async function call(path: string, options: CallOptions = {}): Promise<Response> {
-  const { vars, settle = true, app = worker, ...init } = options;
+  const { vars, settle = true, ...init } = options;
   const ctx = createExecutionContext();
   const bindings = vars ? withVars(vars) : env;
+  const app = options.app ?? (vars ? appFor(vars, bindings) : worker);
   const response = await app.fetch(new Request(ORIGIN + path, init), bindings, ctx);
   const pending = waitOnExecutionContext(ctx);
   if (settle) await pending;
@@ -45,6 +46,23 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
 }
 
 const envCache = new Map<string, Env>();
+const appCache = new Map<string, ReturnType<typeof createApp>>();
+
+/**
+ * The suite's app as a deployment with these vars would run it: settings are read once per app,
+ * so other vars (or bindings) mean another app, sharing the hot customer tier with the others.
+ * Apps for plain vars are kept per set of values; one with replaced bindings is new each call.
+ */
+function appFor(vars: NonNullable<CallOptions["vars"]>, bindings: Env) {
+  const onlyStrings = Object.values(vars).every((value) => value === undefined || typeof value === "string");
+  const id = onlyStrings ? JSON.stringify(vars, (_, value) => (value === undefined ? null : value)) : undefined;
+  let app = id === undefined ? undefined : appCache.get(id);
+  if (!app) {
+    app = createApp({ customerMemory, settings: parseSettings(bindings) });
+    if (id !== undefined) appCache.set(id, app);
+  }
+  return app;
+}
 
 /** A copy of the test env with some vars changed; plain vars are cached per set of values. */
 function withVars(vars: NonNullable<CallOptions["vars"]>): Env {

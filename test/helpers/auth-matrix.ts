@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isWellFormedApiKey } from "../../src/keys/key-format.ts";
-import { SCOPES, type Scope } from "../../src/keys/key-record.ts";
+import { SCOPES, type Scope } from "../../src/lib/scopes.ts";
 import { TEST_ADMIN_TOKEN } from "../support/constants.ts";
 import { type CallOptions, call } from "./app.ts";
 import { createKey, madeUpKey, revokeKey, storeKeyRecord, taggedButNeverIssuedKey } from "./keys.ts";

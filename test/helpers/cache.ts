@@ -6,9 +6,9 @@ import { adminHeaders, call, customerMemory } from "./app.ts";
 
 /** The real cache over the test's KV and the app's hot tier, to set up cached states directly. */
 export function customerCache(): CustomerCache {
-  const { config } = parseSettings(env);
-  if (!config) throw new Error("test env is misconfigured");
-  return new CustomerCache(env.CACHE, config, customerMemory);
+  const { readPath } = parseSettings(env);
+  if (!readPath) throw new Error("test env is misconfigured");
+  return new CustomerCache(env.CACHE, readPath, customerMemory);
 }
 
 export function cachedCustomer(uuid: string, name = "Cached Name"): Customer {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { KeyTagger } from "../../src/keys/key-format.ts";
-import type { KeyView, Scope } from "../../src/keys/key-record.ts";
+import type { KeyView } from "../../src/keys/key-record.ts";
+import type { Scope } from "../../src/lib/scopes.ts";
 import { TEST_API_KEY_TAG_SECRET } from "../support/constants.ts";
 import { adminHeaders, call } from "./app.ts";
 

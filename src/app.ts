@@ -1,11 +1,12 @@
 import type { Context } from "hono";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import { RegExpRouter } from "hono/router/reg-exp-router";
-import type { AppEnv } from "./env.ts";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { Hono } from "./lib/hono.ts";
-import { answerHeaders, everyAnswer } from "./middleware/every-answer.ts";
+import { everyAnswer } from "./middleware/every-answer.ts";
 import { serverTiming } from "./middleware/server-timing.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { customerTokenRoutes } from "./routes/customer-tokens.ts";
@@ -13,6 +14,7 @@ import { customerRoutes } from "./routes/customers.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { openApiRoutes } from "./routes/openapi.ts";
+import type { AppEnv } from "./services.ts";
 import { type Deps, services } from "./services.ts";
 
 /** Headers a browser caller may read (CORS hides the rest). */
@@ -34,8 +36,9 @@ const EXPOSED_HEADERS = [
 export function createApp(deps: Deps = {}) {
   const app = new Hono<AppEnv>();
 
-  // Every answer of every route: an id, a log line, the protecting headers.
-  app.use(everyAnswer());
+  // Every answer of every route: an id (a caller's own of 1 to 64 safe characters is echoed),
+  // the protecting headers, a log line.
+  app.use(requestId({ limitLength: 64 }), everyAnswer());
   // Only where they are used: /healthz and /openapi.json stay as cheap as a route can be.
   const withServices = services(deps);
   app.use("/v1/*", serverTiming(), withServices);
@@ -56,7 +59,7 @@ export function createApp(deps: Deps = {}) {
     if (c.req.header("Origin") !== undefined) return corsForBrowsers(c, next);
     await next();
     // The answer differs with Origin, so a cache keyed without it must not reuse it.
-    c.res.headers.append("Vary", "Origin");
+    c.header("Vary", "Origin", { append: true });
   });
 
   const routes = app
@@ -123,24 +126,19 @@ function methodsOf(app: { routes: { method: string; path: string }[] }): (path: 
   };
 }
 
-/** What every problem answer carries, with the protecting headers (answerHeaders). */
-const problemHeaders = answerHeaders({ "Content-Type": "application/problem+json", "Cache-Control": "no-store" });
-
 /**
- * A problem+json answer: fixed headers built once, plus the error's own (Retry-After, Allow,
- * WWW-Authenticate, ...), which never replace the fixed Content-Type or Cache-Control.
- * Refusals are what a flood of bad keys or an over-limit client gets, so they skip Hono's
- * per-answer Headers building (c.body()) and the five protecting headers set one by one.
- *
- * What the middleware wrote on `c.res` before the error (CORS) reaches the answer: Hono's
- * `res` setter copies it over when this replaces it. A header set with `c.header()` before
- * anything touched `c.res` would not (c.body() merged those); nothing here does that.
+ * A problem+json answer, built through Hono like every other answer, so what the middleware
+ * set with `c.header()` before the error (request id, protecting headers, CORS,
+ * RateLimit-Policy) reaches it; the error's own headers (Retry-After, Allow, WWW-Authenticate,
+ * ...) are added, and Content-Type and Cache-Control are always the problem's.
  */
 function problem(c: Context<AppEnv>, code: ErrorCode, detail: string, headers: Record<string, string> = {}) {
   const body = problemBody(code, detail, c.get("requestId") ?? "");
-  const response = new Response(JSON.stringify(body), { status: body.status, headers: problemHeaders });
-  for (const name in headers) if (!problemHeaders.has(name)) response.headers.set(name, headers[name]!);
-  return response;
+  return c.body(JSON.stringify(body), body.status as ContentfulStatusCode, {
+    ...headers,
+    "Content-Type": "application/problem+json",
+    "Cache-Control": "no-store",
+  });
 }
 
 /** Hono's built-in refusals, by status, in our codes. */

@@ -19,12 +19,6 @@ export type UpstreamObserver = (call: { status: number | undefined; durationMs: 
 
 /** What one request lends the read path. */
 export interface ReadRequest {
-  /**
-   * The request's rate-limit verdict: awaited together with the cache read and before
-   * anything is answered or sent upstream; when it rejects, so does the read. Required, so a
-   * route cannot reach Frontpayment without passing its caller's limit.
-   */
-  gate: Promise<void>;
   /** The request's `ctx.waitUntil`: background revalidation and KV writes outlive the answer. */
   waitUntil: (work: Promise<unknown>) => void;
   observe?: UpstreamObserver;
@@ -48,7 +42,7 @@ export const upstreamBusy = (retryAfterSeconds = 1) =>
   });
 
 /** What one shared upstream call needs besides the uuid. */
-type FetchOptions = Omit<ReadRequest, "gate"> & { retry?: boolean };
+type FetchOptions = ReadRequest & { retry?: boolean };
 
 /**
  * The read path: memory/KV first, Frontpayment only when no usable copy exists.
@@ -83,7 +77,7 @@ export class CustomerService {
 
   async get(uuid: string, request: ReadRequest): Promise<Lookup> {
     const started = Date.now();
-    const [cached] = await Promise.all([this.#cache.read(uuid), request.gate]);
+    const cached = await this.#cache.read(uuid);
     const cacheReadMs = Date.now() - started;
     switch (cached.state) {
       case "fresh":

@@ -1,12 +1,13 @@
 import type * as z from "zod/mini";
-import type { ApiError } from "./errors.ts";
+import type { ApiError, ErrorCode } from "./errors.ts";
+import type { Scope } from "./scopes.ts";
 
 /**
  * One descriptor per operation, in the spirit of `createRoute` from @hono/zod-openapi but
- * without its ~100 KB: the route file declares it once with `defineRoute`, mounts its handler
- * on the descriptor's own `path`, validates with its schemas, and `openapi-document.ts` turns
- * every defined route into /openapi.json. Routes not meant for the public document (admin,
- * /docs) are plain Hono routes.
+ * without its ~100 KB: a route file declares it once (src/routes/define-operation.ts, which
+ * also builds the middleware chain from it), and `openapi-document.ts` turns every defined
+ * route into /openapi.json. Routes not meant for the public document (admin, /docs) are plain
+ * Hono routes.
  */
 export interface Operation {
   method: "get" | "post" | "delete";
@@ -18,8 +19,16 @@ export interface Operation {
   tags: string[];
   /** Names from the document's securitySchemes; any one of them suffices. */
   security?: SecurityScheme[];
+  /** With `security`: the scopes of which the caller must hold one. */
+  scopes?: readonly Scope[];
+  /** With `security`: refuse any request with an `Origin` (a credential that must never sit in a page). */
+  serverOnly?: boolean;
   params?: z.ZodMiniObject;
+  /** The problem code of a bad path parameter; default `invalid_request`. */
+  paramsError?: ErrorCode;
   body?: z.ZodMiniType;
+  /** With `body`: the largest body accepted, in KiB. */
+  bodyLimitKiB?: number;
   responses: Record<number, ResponseSpec>;
 }
 

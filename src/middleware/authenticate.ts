@@ -1,8 +1,9 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { type ApiKeyRecord, isUsable, type ReadScope, readScopesCoveredBy, type Scope } from "../keys/key-record.ts";
+import { type ApiKeyRecord, isUsable } from "../keys/key-record.ts";
 import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { ApiError } from "../lib/errors.ts";
+import { type ReadScope, readScopesCoveredBy, type Scope } from "../lib/scopes.ts";
 import type { ServicesVariables } from "../services.ts";
 
 /**

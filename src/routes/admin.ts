@@ -1,5 +1,4 @@
 import { sValidator } from "@hono/standard-validator";
-import type { AppEnv } from "../env.ts";
 import { CreateKeyBody, KeyIdParam } from "../keys/admin-schemas.ts";
 import { type ApiKeyRecord, type CreatedKey, isExpired, type KeyView } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -8,6 +7,7 @@ import { problemHook } from "../lib/validation.ts";
 import { adminAuth } from "../middleware/admin-auth.ts";
 import { customerUuidParam, invalidCustomerUuid } from "../middleware/customer-uuid.ts";
 import { jsonBody } from "../middleware/json-body.ts";
+import type { AppEnv } from "../services.ts";
 
 /** Admin API (docs/api.md#admin-api), behind ADMIN_TOKEN. Not in /openapi.json: it is not public. */
 export const adminRoutes = new Hono<AppEnv>()

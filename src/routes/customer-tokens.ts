@@ -1,17 +1,14 @@
-import { sValidator } from "@hono/standard-validator";
-import { createMiddleware } from "hono/factory";
 import * as z from "zod/mini";
-import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
-import { type AppEnv, notConfigured } from "../env.ts";
-import { READ_SCOPES, type ReadScope, readScopesCoveredBy } from "../keys/key-record.ts";
+import { notConfigured } from "../env.ts";
+import { CUSTOMER_UUID_PATTERN } from "../lib/customer-uuid.ts";
 import { ApiError } from "../lib/errors.ts";
 import { Hono } from "../lib/hono.ts";
-import { defineRoute } from "../lib/openapi.ts";
-import { problemHook } from "../lib/validation.ts";
-import { authenticate, scopeMissing, unauthorizedKey } from "../middleware/authenticate.ts";
-import { jsonBody } from "../middleware/json-body.ts";
-import { rateLimit, rateLimited } from "../middleware/rate-limit.ts";
+import { READ_SCOPES, type ReadScope, readScopesCoveredBy } from "../lib/scopes.ts";
+import { scopeMissing, unauthorizedKey } from "../middleware/authenticate.ts";
+import { rateLimited } from "../middleware/rate-limit.ts";
+import type { AppEnv } from "../services.ts";
 import { issueEdgeToken } from "../tokens/edge-tokens.ts";
+import { browserRefused, defineOperation } from "./define-operation.ts";
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 900;
 
@@ -80,19 +77,13 @@ export const CustomerToken = z
   .register(z.globalRegistry, { id: "CustomerToken", description: "A customer token, shown only in this answer." });
 export type CustomerToken = z.infer<typeof CustomerToken>;
 
-export const browserRefused = () =>
-  new ApiError(
-    "forbidden",
-    "Customer tokens are issued server to server: a key that can issue them must never sit in a page.",
-  );
-
 export const scopeNotCovered = (scope: ReadScope) =>
   new ApiError(
     "forbidden",
     `This API key may not issue a token with ${scope}: a token carries only what its issuing key may read.`,
   );
 
-export const createCustomerToken = defineRoute({
+export const createCustomerToken = defineOperation({
   method: "post",
   path: "/v1/customer-tokens",
   operationId: "createCustomerToken",
@@ -105,7 +96,11 @@ export const createCustomerToken = defineRoute({
     "A request with an `Origin` header (a browser) is refused.",
   tags: ["customer tokens"],
   security: ["apiKeyBearer", "apiKeyHeader"],
+  scopes: ["tokens:issue"],
+  serverOnly: true,
   body: CreateCustomerTokenBody,
+  bodyLimitKiB: 4,
+  needs: ["tokenIssuing"],
   responses: {
     201: {
       description: "The token (shown only here)",
@@ -138,27 +133,18 @@ export const createCustomerToken = defineRoute({
 /** Edge tokens (docs/api.md#customer-tokens): like Stripe's ephemeral keys, for public clients. */
 export const customerTokenRoutes = new Hono<AppEnv>().post(
   createCustomerToken.honoPath,
-  authenticate({ scopes: ["tokens:issue"], keys: true, tokens: false }),
-  createMiddleware(async function refuseBrowsers(c, next) {
-    if (c.req.header("Origin") !== undefined) throw browserRefused();
-    await next();
-  }),
-  rateLimit(),
-  jsonBody(4),
-  sValidator("json", CreateCustomerTokenBody, problemHook("invalid_request")),
+  createCustomerToken.chain,
   async (c) => {
     const services = c.get("services");
     const caller = c.get("caller");
-    const secrets = services.settings.tokenSecrets;
-    if ("problem" in secrets) throw notConfigured([secrets.problem]);
-    await c.get("rateLimit");
     const body = c.req.valid("json");
     const scopes = body.scopes ?? ["addresses:read"];
     const covered = readScopesCoveredBy(caller.key!.scopes);
     const beyond = scopes.find((scope) => !covered.includes(scope));
     if (beyond) throw scopeNotCovered(beyond);
     const { token, expiresAt } = await issueEdgeToken({
-      secret: secrets.current,
+      // The chain's `needs` has made sure of it.
+      secret: services.settings.tokenSecrets!.current,
       customerUuid: body.customerUuid,
       scopes,
       ttlSeconds: body.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,

@@ -1,12 +1,12 @@
-import type { Context, TypedResponse } from "hono";
+import type { Context } from "hono";
 import { customerNotFound, upstreamBusy, upstreamError, upstreamTimeout } from "../customers/customer-service.ts";
 import { etagMatches, renderProfile } from "../customers/rendered-profile.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
-import { type AppEnv, notConfigured } from "../env.ts";
-import { READ_SCOPES } from "../keys/key-record.ts";
+import { notConfigured } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
 import { Hono } from "../lib/hono.ts";
-import { defineRoute, type ResponseSpec } from "../lib/openapi.ts";
+import type { ResponseSpec } from "../lib/openapi.ts";
+import { READ_SCOPES } from "../lib/scopes.ts";
 import {
   authenticate,
   type CallerVariables,
@@ -18,9 +18,11 @@ import {
   tokenScopeMissing,
   unauthorizedKey,
 } from "../middleware/authenticate.ts";
-import { customerUuidParam, invalidCustomerUuid } from "../middleware/customer-uuid.ts";
-import { answerHeaders, type UpstreamVariables } from "../middleware/every-answer.ts";
-import { type RateLimitVariables, rateLimit, rateLimited } from "../middleware/rate-limit.ts";
+import { invalidCustomerUuid } from "../middleware/customer-uuid.ts";
+import type { UpstreamVariables } from "../middleware/every-answer.ts";
+import { rateLimit, rateLimited } from "../middleware/rate-limit.ts";
+import type { AppEnv } from "../services.ts";
+import { defineOperation } from "./define-operation.ts";
 
 /** The answers both read routes share. */
 const readResponses = {
@@ -64,7 +66,7 @@ const readResponses = {
 
 export const otherCustomer = () => new ApiError("forbidden", "This customer token is for another customer.");
 
-export const getCustomer = defineRoute({
+export const getCustomer = defineOperation({
   method: "get",
   path: "/v1/customers/{uuid}",
   operationId: "getCustomer",
@@ -76,7 +78,10 @@ export const getCustomer = defineRoute({
     "Revalidate with `If-None-Match`.",
   tags: ["customers"],
   security: ["apiKeyBearer", "apiKeyHeader", "customerToken"],
+  scopes: READ_SCOPES,
   params: CustomerUuidParam,
+  paramsError: "invalid_customer_uuid",
+  needs: ["customerReads"],
   responses: {
     ...readResponses,
     400: { description: "Invalid customer UUID", problems: [invalidCustomerUuid] },
@@ -87,7 +92,7 @@ export const getCustomer = defineRoute({
   },
 });
 
-export const getMe = defineRoute({
+export const getMe = defineOperation({
   method: "get",
   path: "/v1/me",
   operationId: "getMe",
@@ -99,6 +104,8 @@ export const getMe = defineRoute({
     "An API key is refused here (403).",
   tags: ["customers"],
   security: ["customerToken"],
+  scopes: READ_SCOPES,
+  needs: ["customerReads", "tokenReads"],
   responses: {
     ...readResponses,
     403: {
@@ -108,19 +115,15 @@ export const getMe = defineRoute({
   },
 });
 
-type ReadEnv = AppEnv & { Variables: CallerVariables & RateLimitVariables & Partial<UpstreamVariables> };
+type ReadEnv = AppEnv & { Variables: CallerVariables & Partial<UpstreamVariables> };
 
 /** Answers one customer to the authenticated caller, in the view its scopes allow. */
 async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
   const caller = c.get("caller");
   const services = c.get("services");
-  const maxAge = services.settings.clientMaxAgeSeconds;
   // A bad CLIENT_MAX_AGE_SECONDS affects only the answers it shapes: customer tokens'.
-  if (caller.kind === "token" && maxAge === undefined) {
-    throw notConfigured(["CLIENT_MAX_AGE_SECONDS is not valid"]);
-  }
+  if (caller.kind === "token") services.require("tokenReads");
   const lookup = await services.customers.get(uuid, {
-    gate: c.get("rateLimit"),
     waitUntil: (work) => c.executionCtx.waitUntil(work),
     observe: ({ status, durationMs }) => {
       if (status !== undefined) c.set("upstreamStatus", status);
@@ -129,67 +132,39 @@ async function answerCustomer(c: Context<ReadEnv>, uuid: string) {
     },
   });
   c.get("serverTiming")?.add("cache", lookup.cacheReadMs);
+  const maxAge = services.settings.clientMaxAgeSeconds;
   // A phone's own HTTP cache may keep a token holder's answer; a key's is always revalidated.
-  const cacheControl = caller.kind === "token" && maxAge ? `private, max-age=${maxAge}` : "private, no-cache";
+  c.header("Cache-Control", caller.kind === "token" && maxAge ? `private, max-age=${maxAge}` : "private, no-cache");
+  // The same URL (/v1/me above all) answers each credential differently: a client's HTTP
+  // cache must not hand one customer's copy to the next one who signs in on the device.
+  c.header("Vary", "Authorization", { append: true });
   const view = caller.scopes.includes("customers:read") ? "customer" : "addresses";
   const { body, etag } = await renderProfile(lookup.customer, view);
-  // Revalidation is answered here, from the ETag computed once per profile: a 304 costs
-  // no serialising, no hashing and no body.
-  const notModified = etagMatches(c.req.header("If-None-Match"), etag);
-  const status = notModified ? 304 : 200;
-  const response = new Response(notModified ? null : body, { status, headers: fixedHeaders(status, cacheControl) });
-  response.headers.set("ETag", etag);
-  response.headers.set("Cache-Status", lookup.cacheStatus);
-  // The text is what c.json would send; the types say so for the typed client.
-  return response as unknown as
-    | TypedResponse<null, 304, "body">
-    | TypedResponse<Customer | CustomerAddresses, 200, "json">;
+  c.header("ETag", etag);
+  c.header("Cache-Status", lookup.cacheStatus);
+  // Revalidation is answered from the ETag computed once per profile: no serialising, no body.
+  if (etagMatches(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
+  // The body is the profile as c.json would serialise it, kept from the last rendering.
+  c.header("Content-Type", "application/json; charset=utf-8");
+  return c.body(body, 200) as unknown as ReturnType<typeof c.json<Customer | CustomerAddresses, 200>>;
 }
-
-/**
- * A customer answer's fixed headers, by status and Cache-Control (two or three per isolate),
- * protecting headers included (answerHeaders). Each answer is one Response built from them
- * plus its ETag and Cache-Status; the middleware adds the rest on the answer afterwards
- * (request id, Server-Timing, RateLimit-Policy, Vary: Origin). Nothing on these routes uses
- * c.header() before the handler: it would not reach this answer. test/headers.test.ts lists
- * the set.
- */
-const fixed = new Map<string, Headers>();
-function fixedHeaders(status: 200 | 304, cacheControl: string): Headers {
-  const id = `${status} ${cacheControl}`;
-  let headers = fixed.get(id);
-  if (headers === undefined) {
-    headers = answerHeaders({
-      ...(status === 200 ? { "Content-Type": "application/json; charset=utf-8" } : {}),
-      "Cache-Control": cacheControl,
-      // The same URL (/v1/me above all) answers each credential differently: a client's HTTP
-      // cache must not hand one customer's copy to the next one who signs in on the device.
-      Vary: "Authorization",
-    });
-    fixed.set(id, headers);
-  }
-  return headers;
-}
-
-const readers = { scopes: READ_SCOPES, keys: true, tokens: true };
 
 export const customerRoutes = new Hono<ReadEnv>()
-  .get(getCustomer.honoPath, authenticate(readers), rateLimit(), customerUuidParam, (c) => {
+  .get(getCustomer.honoPath, getCustomer.chain, (c) => {
     const { uuid } = c.req.valid("param");
     const caller = c.get("caller");
     // Before any cache read or upstream call: a token reads its own customer only.
     if (caller.kind === "token" && caller.customerUuid !== uuid) throw otherCustomer();
     return answerCustomer(c, uuid);
   })
-  .get(getMe.honoPath, authenticate({ ...readers, keys: false }), rateLimit(), (c) => {
+  .get(getMe.honoPath, getMe.chain, (c) => {
     const caller = c.get("caller");
-    // authenticate() with `keys: false` lets only customer tokens through.
+    // The chain lets only customer tokens through (its security has no API key scheme).
     if (caller.kind !== "token") throw keyNotAccepted();
     return answerCustomer(c, caller.customerUuid);
   })
-  // An empty id or one with slashes is still a (bad) customer id, not an unknown route.
-  .get("/v1/customers/*", authenticate(readers), rateLimit(), async (c) => {
-    // Over the limit is answered first, as on the route above.
-    await c.get("rateLimit");
+  // An empty id or one with slashes is still a (bad) customer id, not an unknown route: the
+  // same credentials and limit as the operation, then its 400.
+  .get("/v1/customers/*", authenticate({ scopes: READ_SCOPES, keys: true, tokens: true }), rateLimit(), () => {
     throw invalidCustomerUuid();
   });

@@ -1,14 +1,14 @@
 import { secureHeaders } from "hono/secure-headers";
-import type { AppEnv } from "../env.ts";
 import { Hono } from "../lib/hono.ts";
+import type { AppEnv } from "../services.ts";
 
 /**
  * GET /docs: Swagger UI for /openapi.json. The page is this small HTML shell; Swagger UI's
  * script and styles (public/docs/vendor/, copied from swagger-ui-dist by
  * scripts/copy-docs-assets.ts) and the initializer (public/docs/init.js) are Workers static
  * assets on the same origin. The page is served here rather than from public/ so that its
- * Content-Security-Policy is set by the route itself and survives secureHeaders'
- * `overwrite: false`: no inline script or style, no eval, nothing from another origin.
+ * Content-Security-Policy is set by the route itself (secureHeaders sets none unless asked):
+ * no inline script or style, no eval, nothing from another origin.
  */
 export const DOCS_CSP = [
   "default-src 'none'",
@@ -42,14 +42,11 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-// A page, unlike the JSON routes: every document header Hono's secureHeaders knows, over the
-// page's own policy (set by the handler, which `overwrite: false` keeps).
-export const docsRoutes = new Hono<AppEnv>().get(
-  "/docs",
-  secureHeaders({ xFrameOptions: "DENY", overwrite: false }),
-  (c) =>
-    c.html(PAGE, 200, {
-      "Content-Security-Policy": DOCS_CSP,
-      "Cache-Control": "public, max-age=300",
-    }),
+// A page, unlike the JSON routes: every document header Hono's secureHeaders knows, in place
+// of the JSON answers' protecting headers, plus the page's own policy from the handler.
+export const docsRoutes = new Hono<AppEnv>().get("/docs", secureHeaders({ xFrameOptions: "DENY" }), (c) =>
+  c.html(PAGE, 200, {
+    "Content-Security-Policy": DOCS_CSP,
+    "Cache-Control": "public, max-age=300",
+  }),
 );

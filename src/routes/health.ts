@@ -1,13 +1,11 @@
-import type { TypedResponse } from "hono";
 import * as z from "zod/mini";
-import type { AppEnv } from "../env.ts";
 import { Hono } from "../lib/hono.ts";
-import { defineRoute } from "../lib/openapi.ts";
-import { answerHeaders } from "../middleware/every-answer.ts";
+import type { AppEnv } from "../services.ts";
+import { defineOperation } from "./define-operation.ts";
 
 export const Health = z.object({ status: z.literal("ok") });
 
-export const getHealth = defineRoute({
+export const getHealth = defineOperation({
   method: "get",
   path: "/healthz",
   operationId: "getHealth",
@@ -17,16 +15,6 @@ export const getHealth = defineRoute({
   responses: { 200: { description: "The Worker is up", schema: Health, example: { status: "ok" } } },
 });
 
-const healthy = JSON.stringify({ status: "ok" } satisfies z.infer<typeof Health>);
-const healthyHeaders = answerHeaders({ "Content-Type": "application/json", "Cache-Control": "no-store" });
-
-// Built directly, every header in one go (answerHeaders); the type says what c.json would.
-export const healthRoutes = new Hono<AppEnv>().get(
-  getHealth.honoPath,
-  () =>
-    new Response(healthy, { status: 200, headers: healthyHeaders }) as unknown as TypedResponse<
-      z.infer<typeof Health>,
-      200,
-      "json"
-    >,
+export const healthRoutes = new Hono<AppEnv>().get(getHealth.honoPath, getHealth.chain, (c) =>
+  c.json({ status: "ok" } satisfies z.infer<typeof Health>, 200, { "Cache-Control": "no-store" }),
 );

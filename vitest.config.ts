@@ -1,6 +1,11 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN, TEST_TOKEN_SIGNING_SECRET } from "./test/support/constants.ts";
+import {
+  TEST_ADMIN_TOKEN,
+  TEST_API_KEY_TAG_SECRET,
+  TEST_FRONTPAYMENT_TOKEN,
+  TEST_TOKEN_SIGNING_SECRET,
+} from "./test/support/constants.ts";
 
 // wrangler.toml lists both as required secrets; naming them here keeps wrangler from warning
 // that they are missing. The bindings below are what the Worker actually sees.
@@ -11,12 +16,19 @@ export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
+      // Without workerd's --verbose. With it, workerd prints "Uncaught (in promise) ... Network
+      // connection lost" for every outbound fetch that fails (a dropped connection, a refused
+      // port), even when our code awaits and catches that fetch: a bare caught
+      // `fetch("http://127.0.0.1:1/")` prints it too. A rejection that really is unhandled is
+      // still caught and reported by vitest, which fails the run.
+      verbose: false,
       miniflare: {
         bindings: {
           FRONTPAYMENT_BASE_URL: inject("emulatorUrl"),
           FRONTPAYMENT_TOKEN: TEST_FRONTPAYMENT_TOKEN,
           ADMIN_TOKEN: TEST_ADMIN_TOKEN,
           TOKEN_SIGNING_SECRET: TEST_TOKEN_SIGNING_SECRET,
+          API_KEY_TAG_SECRET: TEST_API_KEY_TAG_SECRET,
           // Short enough that the timeout tests stay quick, long enough for a loaded CI box.
           UPSTREAM_TIMEOUT_MS: "1500",
         },
@@ -27,6 +39,10 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
     setupFiles: ["./test/helpers/leak-scan.ts"],
+    // One workerd for every file instead of one started per file (about a second each). Files
+    // then share the Worker's module state and its KV, so each test makes its own keys and
+    // customers (unique ids) and never relies on what another file left behind.
+    isolate: false,
     // The JSON report lets .ci/run print one plain "N passed, N failed" line.
     reporters: ["default", ["json", { outputFile: "test/artifacts/vitest-results.json" }]],
     // One JSON access-log line per request would drown the report; the leak test reads them.

@@ -6,8 +6,8 @@ import {
   IDP_CLAIM,
   newIdentityProvider,
   type TestIdentityProvider,
-} from "./helpers/identity-provider.ts";
-import { payloadOf, withPayload } from "./helpers/tokens.ts";
+} from "./helpers/identity-provider-client.ts";
+import { payloadOf, withPayload } from "./helpers/raw-jwt.ts";
 
 /*
  * Tokens from the merchant's identity provider, checked against the development provider's

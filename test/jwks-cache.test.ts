@@ -3,7 +3,7 @@ import { base64UrlEncode } from "../src/tokens/base64url.ts";
 import { jwkFits } from "../src/tokens/jwk.ts";
 import { isAllowedJwksUrl, JwksCache } from "../src/tokens/jwks-cache.ts";
 import { parseJws } from "../src/tokens/jws.ts";
-import { newIdentityProvider } from "./helpers/identity-provider.ts";
+import { newIdentityProvider } from "./helpers/identity-provider-client.ts";
 
 /*
  * The JWKS cache against the development provider over real HTTP. The cache's clock is a

@@ -6,10 +6,10 @@ import { call, json, withKey } from "./helpers/app.ts";
 import { expectProblem } from "./helpers/auth-matrix.ts";
 import { issueToken, remember, requestToken, withToken } from "./helpers/customer-tokens.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
-import { IDP_AUDIENCE, type IdpAlg, newIdentityProvider } from "./helpers/identity-provider.ts";
+import { IDP_AUDIENCE, type IdpAlg, newIdentityProvider } from "./helpers/identity-provider-client.ts";
 import { createKey, revokeKey } from "./helpers/keys.ts";
 import { logLines } from "./helpers/leak-scan.ts";
-import { headerOf, payloadOf, withPayload } from "./helpers/tokens.ts";
+import { headerOf, payloadOf, withPayload } from "./helpers/raw-jwt.ts";
 
 const issuerKey = () => createKey({ name: "storefront server", scopes: ["tokens:issue"] });
 

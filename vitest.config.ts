@@ -39,13 +39,13 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     globalSetup: ["./test/support/global-setup.ts"],
     setupFiles: ["./test/helpers/leak-scan.ts"],
+    // The Worker's log lines are captured, not printed (test/helpers/logs.ts); this shows them.
+    provide: { showWorkerLogs: process.env.SHOW_WORKER_LOGS === "1" },
     // One workerd for every file instead of one started per file (about a second each). Files
     // then share the Worker's module state and its KV, so each test makes its own keys and
     // customers (unique ids) and never relies on what another file left behind.
     isolate: false,
     // The JSON report lets .ci/run print one plain "N passed, N failed" line.
     reporters: ["default", ["json", { outputFile: "test/artifacts/vitest-results.json" }]],
-    // One JSON access-log line per request would drown the report; the leak test reads them.
-    onConsoleLog: (log) => !log.startsWith('{"level":"info","message":"request"'),
   },
 });

@@ -11,6 +11,7 @@ import {
   upstreamRequests,
 } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
+import { expectLogged } from "./helpers/logs.ts";
 
 const HIT = /^customer-edge; hit; ttl=(\d+)$/;
 const MISS = "customer-edge; fwd=miss; stored";
@@ -114,15 +115,20 @@ describe("stale copies", () => {
     expect((await json(after)).name).toBe("Fresh From Upstream");
   });
 
-  const failures: { name: string; behaviour: Behaviour }[] = [
+  const failures: { name: string; behaviour: Behaviour; logs?: string }[] = [
     { name: "the documented 510", behaviour: { mode: "status", status: 510 } },
     { name: "a 500", behaviour: { mode: "status", status: 500 } },
     { name: "a timeout", behaviour: { mode: "slow", delayMs: 4_000 } },
     { name: "a body violating the schema", behaviour: { mode: "schema" } },
     { name: "malformed JSON", behaviour: { mode: "malformed" } },
-    { name: "an upstream 401", behaviour: { mode: "status", status: 401 } },
+    // Our token refused: the stale copy is still served, and the operator is alerted.
+    {
+      name: "an upstream 401",
+      behaviour: { mode: "status", status: 401 },
+      logs: '"alert":"frontpayment_token_rejected"',
+    },
   ];
-  for (const { name, behaviour } of failures) {
+  for (const { name, behaviour, logs } of failures) {
     it(`keeps serving the stale copy when Frontpayment answers ${name}`, async () => {
       const { uuid, get } = await setup(behaviour);
       await seedCache(uuid, 400);
@@ -134,6 +140,7 @@ describe("stale copies", () => {
       expect(second.status).toBe(200);
       expect(second.headers.get("Cache-Status")).toMatch(STALE);
       expect((await json(second)).name).toBe("Cached Name");
+      if (logs) expectLogged(logs);
     });
   }
 

@@ -5,6 +5,7 @@ import { ERRORS } from "../src/lib/errors.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
+import { expectLogged } from "./helpers/logs.ts";
 
 /** The table of docs/api.md#errors, copied by hand: the contract the code must keep. */
 const DOCUMENTED_ERRORS: [number, string][] = [
@@ -108,6 +109,9 @@ describe("problem+json answers", () => {
     expect(JSON.parse(text).code).toBe("internal_error");
     expect(text).not.toContain("secret-internal-detail");
     expect(text).not.toContain("at ");
+    // What broke goes to the log only, under the answer's request id.
+    const [line] = expectLogged('"message":"unhandled error"', `"requestId":"${response.headers.get("X-Request-Id")}"`);
+    expect(line).toContain("kv exploded");
   });
 });
 
@@ -143,6 +147,8 @@ describe("configuration", () => {
       expect(body.code).toBe("not_configured");
       expect(body.detail).toContain(name);
       if (value) expect(body.detail).not.toContain(value);
+      const [line] = expectLogged('"message":"invalid configuration"', `${name} is not valid`);
+      expect(JSON.parse(line!).problems).toEqual([`${name} is not valid`]);
     },
   );
 
@@ -178,6 +184,7 @@ describe("configuration", () => {
       expect(read(bad).identityProvider, bad).toMatchObject({
         problem: expect.stringContaining("CUSTOMER_JWT_SCOPES"),
       });
+      expectLogged("invalid configuration", "CUSTOMER_JWT_SCOPES is not valid");
     }
   });
 

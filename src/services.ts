@@ -69,6 +69,7 @@ export class Services {
       env.API_KEYS,
       isolate.keyMemory,
       new KeyLookupLimit(env.KEY_LOOKUP_LIMITER, isolate.keyMemory.suspects),
+      isolate.clock,
     );
     this.customerTokens = tokenVerifier(settings, isolate);
     const { tokenSecrets, identityProvider: idp } = settings;

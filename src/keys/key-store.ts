@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { generateApiKey, generateKeyId, isWellFormedApiKey } from "./key-format.ts";
 import { type KeyLookupLimit, newLookupSuspects } from "./key-lookup-limit.ts";
@@ -60,14 +61,21 @@ export class ApiKeyStore {
   readonly #byId: KeyMemory["byId"];
   readonly #hashes: KeyMemory["hashes"];
   readonly #lookupLimit: KeyLookupLimit | undefined;
+  readonly #clock: Clock;
 
-  constructor(kv: KVNamespace, memory: KeyMemory = newKeyMemory(), lookupLimit?: KeyLookupLimit) {
+  constructor(
+    kv: KVNamespace,
+    memory: KeyMemory = newKeyMemory(),
+    lookupLimit?: KeyLookupLimit,
+    clock: Clock = systemClock,
+  ) {
     this.#kv = kv;
     this.#known = memory.known;
     this.#unknown = memory.unknown;
     this.#byId = memory.byId;
     this.#hashes = memory.hashes;
     this.#lookupLimit = lookupLimit;
+    this.#clock = clock;
   }
 
   /** Creates a key; the plaintext is returned here and never stored. */
@@ -99,19 +107,20 @@ export class ApiKeyStore {
     const memoized = this.#hashes.get(key);
     if (!memoized && !isWellFormedApiKey(key)) return null;
     const hash = memoized ?? (await sha256Hex(key));
-    const remembered = this.#known.get(hash);
+    const now = this.#clock.now();
+    const remembered = this.#known.get(hash, now);
     if (remembered) {
       if (!memoized) this.#hashes.set(key, hash);
       return remembered;
     }
-    if (this.#unknown.get(hash)) return null;
+    if (this.#unknown.get(hash, now)) return null;
     const counted = (await this.#lookupLimit?.beforeRead(clientIp)) ?? false;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
     if (record) {
       this.#remember(hash, record);
       this.#hashes.set(key, hash);
     } else {
-      this.#unknown.set(hash, true);
+      this.#unknown.set(hash, true, undefined, this.#clock.now());
       await this.#lookupLimit?.failed(clientIp, counted);
     }
     return record;
@@ -122,13 +131,13 @@ export class ApiKeyStore {
    * most calls; revoked and expired records are returned as they are.
    */
   async findById(id: string): Promise<ApiKeyRecord | null> {
-    const remembered = this.#byId.get(id);
+    const remembered = this.#byId.get(id, this.#clock.now());
     if (remembered !== undefined) return remembered;
     const { value: hash, metadata } = await this.#kv.getWithMetadata<IdMetadata>(idKey(id));
     const record = hash
       ? (parseRecord(metadata?.record) ?? parseRecord(await this.#kv.get(hashKey(hash), "json")))
       : null;
-    this.#byId.set(id, record);
+    this.#byId.set(id, record, undefined, this.#clock.now());
     return record;
   }
 
@@ -163,8 +172,9 @@ export class ApiKeyStore {
   }
 
   #remember(hash: string, record: ApiKeyRecord): void {
-    this.#known.set(hash, record);
-    this.#byId.set(record.id, record);
+    const now = this.#clock.now();
+    this.#known.set(hash, record, undefined, now);
+    this.#byId.set(record.id, record, undefined, now);
   }
 
   #putIdEntry(hash: string, record: ApiKeyRecord): Promise<void> {

@@ -276,8 +276,9 @@ describe("GET /admin/keys", () => {
   });
 
   it("shows an expired key as expired", async () => {
-    const { id } = await createExpiredKey({ name: "expired" });
-    expect((await listKeys()).keys.find((key) => key.id === id)?.status).toBe("expired");
+    const { id, later } = await createExpiredKey({ name: "expired" });
+    expect((await listKeys()).keys.find((key) => key.id === id)?.status).toBe("active");
+    expect((await listKeys({ app: later })).keys.find((key) => key.id === id)?.status).toBe("expired");
   });
 
   it("lists keys without one KV read per key", async () => {

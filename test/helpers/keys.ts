@@ -1,5 +1,5 @@
 import type { KeyView, Scope } from "../../src/keys/key-record.ts";
-import { adminHeaders, call } from "./app.ts";
+import { adminHeaders, type CallOptions, call } from "./app.ts";
 
 export interface TestKey {
   id: string;
@@ -29,8 +29,10 @@ export async function revokeKey(id: string): Promise<Response> {
 }
 
 /** GET /admin/keys; `text` is the raw answer, for tests that search it for what must not be there. */
-export async function listKeys(): Promise<{ response: Response; text: string; keys: KeyView[] }> {
-  const response = await call("/admin/keys", { headers: adminHeaders() });
+export async function listKeys(
+  options: CallOptions = {},
+): Promise<{ response: Response; text: string; keys: KeyView[] }> {
+  const response = await call("/admin/keys", { headers: adminHeaders(), ...options });
   const text = await response.text();
   return { response, text, keys: (JSON.parse(text) as { keys: KeyView[] }).keys };
 }

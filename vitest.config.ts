@@ -11,6 +11,7 @@ import {
 // that they are missing. The bindings below are what the Worker actually sees.
 process.env.FRONTPAYMENT_TOKEN ??= TEST_FRONTPAYMENT_TOKEN;
 process.env.ADMIN_TOKEN ??= TEST_ADMIN_TOKEN;
+process.env.API_KEY_TAG_SECRET ??= TEST_API_KEY_TAG_SECRET;
 
 export default defineConfig({
   plugins: [

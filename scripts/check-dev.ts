@@ -156,7 +156,16 @@ async function checkKeysCli(baseUrl: string, customerUrl: string): Promise<void>
   const warned = /only time/.test(created.stdout);
   check("keys create prints a working key once, with a warning", created.code === 0 && works && warned, created.stderr);
 
-  const issuing = await keys(baseUrl, "create", "--name", "check:dev storefront", "--scope", "tokens:issue");
+  const issuing = await keys(
+    baseUrl,
+    "create",
+    "--name",
+    "check:dev storefront",
+    "--scope",
+    "addresses:read",
+    "--scope",
+    "tokens:issue",
+  );
   const issuer = /^\s*(cedge_\w+)\s*$/m.exec(issuing.stdout)?.[1] ?? "";
   const issued = await fetch(`${baseUrl}/v1/customer-tokens`, {
     method: "POST",
@@ -164,7 +173,25 @@ async function checkKeysCli(baseUrl: string, customerUrl: string): Promise<void>
     body: JSON.stringify({ customerUuid: EXAMPLE_CUSTOMER_UUID }),
   });
   await issued.body?.cancel();
-  check(`keys create --scope tokens:issue makes a key that issues tokens (${issued.status})`, issued.status === 201);
+  check(
+    `keys create --scope addresses:read --scope tokens:issue makes a key that issues tokens (${issued.status})`,
+    issued.status === 201,
+  );
+  const beyond = await fetch(`${baseUrl}/v1/customer-tokens`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${issuer}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ customerUuid: EXAMPLE_CUSTOMER_UUID, scopes: ["customers:read"] }),
+  });
+  await beyond.body?.cancel();
+  check(
+    `that key cannot issue more than it may read: customers:read is refused (${beyond.status})`,
+    beyond.status === 403,
+  );
+  const readless = await keys(baseUrl, "create", "--name", "check:dev no read", "--scope", "tokens:issue");
+  check(
+    "keys create refuses tokens:issue without a read scope",
+    readless.code !== 0 && /scopes/.test(readless.stderr + readless.stdout),
+  );
 
   const listed = await keys(baseUrl, "list");
   const row = listed.stdout.split("\n").find((line) => id !== "" && line.startsWith(id)) ?? "";

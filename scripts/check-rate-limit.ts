@@ -1,7 +1,7 @@
 /**
  * Each rate limit is written in one place in code (RATE_LIMIT in
- * src/middleware/rate-limit.ts, which the 429 text, RateLimit-Policy and /openapi.json use;
- * KEY_LOOKUP_LIMIT in src/keys/key-lookup-limit.ts, which its 429 uses) and must equal the
+ * src/middleware/rate-limit.ts, which the 429 text, RateLimit-Policy and /openapi.json use)
+ * and must equal the
  * `[[ratelimits]]` block of wrangler.toml that the binding enforces: a binding cannot be asked
  * for its numbers. This check (part of `npm test`) fails when they differ.
  */
@@ -13,17 +13,11 @@ type Limit = { limit: number; periodSeconds: number };
 const { RATE_LIMIT }: { RATE_LIMIT: Limit } = await import(
   new URL("../src/middleware/rate-limit.ts", import.meta.url).href
 );
-const { KEY_LOOKUP_LIMIT }: { KEY_LOOKUP_LIMIT: Limit } = await import(
-  new URL("../src/keys/key-lookup-limit.ts", import.meta.url).href
-);
 
 const toml = readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8");
 let failed = false;
 
-for (const [binding, name, code] of [
-  ["RATE_LIMITER", "RATE_LIMIT", RATE_LIMIT],
-  ["KEY_LOOKUP_LIMITER", "KEY_LOOKUP_LIMIT", KEY_LOOKUP_LIMIT],
-] as const) {
+for (const [binding, name, code] of [["RATE_LIMITER", "RATE_LIMIT", RATE_LIMIT]] as const) {
   const block = toml.split("[[ratelimits]]").find((part) => new RegExp(`name\\s*=\\s*"${binding}"`).test(part));
   const simple = block?.match(/simple\s*=\s*\{\s*limit\s*=\s*(\d+)\s*,\s*period\s*=\s*(\d+)\s*\}/);
   if (!simple) {

@@ -54,7 +54,10 @@ async function main(): Promise<void> {
   const workerUrl = await startWorker(options.port, upstream);
   const admin = new AdminClient(workerUrl, dev.DEV_ADMIN_TOKEN);
   const key = await admin.createKey({ name: "local dev", scopes: ["customers:read", "addresses:read"] });
-  const issuer = await admin.createKey({ name: "local dev storefront server", scopes: ["tokens:issue"] });
+  const issuer = await admin.createKey({
+    name: "local dev storefront server",
+    scopes: ["customers:read", "tokens:issue"],
+  });
   const token = await issueToken(workerUrl, issuer.key);
   if (!stopping) printBanner(workerUrl, upstream, key, issuer, token);
 }
@@ -162,6 +165,7 @@ function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
       CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
       FRONTPAYMENT_TOKEN: upstream.token,
       ADMIN_TOKEN: dev.DEV_ADMIN_TOKEN,
+      API_KEY_TAG_SECRET: dev.DEV_API_KEY_TAG_SECRET,
     },
   });
 }
@@ -183,7 +187,7 @@ function printBanner(workerUrl: string, upstream: Upstream, key: CreatedKey, iss
     `    curl -H "Authorization: Bearer ${key.key}" ${workerUrl}/v1/customers/${EXAMPLE_CUSTOMER_UUID}`,
     "",
     "  A checkout page: its server issues a customer token, the page reads /v1/me with it:",
-    `    Issuing key  ${issuer.key}  (tokens:issue only)`,
+    `    Issuing key  ${issuer.key}  (${issuer.scopes.join(", ")}: issues tokens up to customers:read)`,
     `    curl -X POST -H "Authorization: Bearer ${issuer.key}" -H "Content-Type: application/json" \\`,
     `         -d '{"customerUuid":"${EXAMPLE_CUSTOMER_UUID}","scopes":["customers:read"]}' ${workerUrl}/v1/customer-tokens`,
     `    curl -H "Authorization: Bearer ${token}" ${workerUrl}/v1/me`,

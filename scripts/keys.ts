@@ -14,6 +14,8 @@ Commands:
                       create a key; it is printed once and cannot be shown again.
                       Scopes: customers:read (default), addresses:read, and
                       tokens:issue for a storefront server that issues customer tokens
+                      (with a read scope too: a token carries only what its key may read;
+                      customers:read covers both read scopes, addresses:read only itself)
   list                list all keys (id, name, scopes, status, origins, expiry)
   revoke <id>         revoke a key at once
   purge <uuid>        drop a customer from the cache; the next read goes to Frontpayment
@@ -28,7 +30,7 @@ Options:
 
 Examples:
   npm run keys -- create --name "web shop" --scope addresses:read --origin https://shop.example
-  npm run keys -- create --name "storefront server" --scope tokens:issue
+  npm run keys -- create --name "storefront server" --scope customers:read --scope tokens:issue
   ADMIN_TOKEN=... npm run keys -- --url https://customer-edge.example.workers.dev list`;
 
 const text = { type: "string" } as const;

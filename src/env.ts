@@ -41,6 +41,8 @@ export interface Settings {
   problems: string[];
   frontpaymentToken: string | undefined;
   adminToken: string | undefined;
+  /** Tags this deployment's API keys; what is wrong with it when missing or short (no key then verifies). */
+  apiKeyTagSecret: string | { problem: string };
   /** Signing secrets of edge tokens, or what is wrong with them (edge-token routes answer 503). */
   tokenSecrets: { current: string; previous: string | undefined } | { problem: string };
   /** Unset when no issuer is configured; a problem when it is, but incompletely. */
@@ -55,6 +57,7 @@ export interface Settings {
 type OptionalName =
   | "FRONTPAYMENT_TOKEN"
   | "ADMIN_TOKEN"
+  | "API_KEY_TAG_SECRET"
   | "TOKEN_SIGNING_SECRET"
   | "TOKEN_SIGNING_SECRET_PREVIOUS"
   | "CUSTOMER_JWT_ISSUER"
@@ -111,6 +114,7 @@ const SettingsSchema = z.object({
   UPSTREAM_TIMEOUT_MS: positiveInteger("2500"),
   FRONTPAYMENT_TOKEN: secret,
   ADMIN_TOKEN: secret,
+  API_KEY_TAG_SECRET: secret,
   TOKEN_SIGNING_SECRET: secret,
   TOKEN_SIGNING_SECRET_PREVIOUS: secret,
   CUSTOMER_JWT_ISSUER: optionalVar,
@@ -168,6 +172,7 @@ export function parseSettings(env: SettingsSource): Settings {
     problems,
     frontpaymentToken: v.FRONTPAYMENT_TOKEN,
     adminToken: v.ADMIN_TOKEN,
+    apiKeyTagSecret: apiKeyTagSecret(v.API_KEY_TAG_SECRET),
     tokenSecrets: tokenSecrets(v.TOKEN_SIGNING_SECRET, v.TOKEN_SIGNING_SECRET_PREVIOUS),
     identityProvider: identityProvider(v, invalid),
     clientMaxAgeSeconds: invalid.includes("CLIENT_MAX_AGE_SECONDS") ? undefined : v.CLIENT_MAX_AGE_SECONDS,
@@ -175,6 +180,7 @@ export function parseSettings(env: SettingsSource): Settings {
   // Once per isolate, by name only: an operator's log says what to fix before any caller does.
   const logged = [
     ...invalid.map((name) => `${name} is not valid`),
+    ...(typeof settings.apiKeyTagSecret === "string" ? [] : [settings.apiKeyTagSecret.problem]),
     ...("problem" in settings.tokenSecrets && v.TOKEN_SIGNING_SECRET ? [settings.tokenSecrets.problem] : []),
     ...(v.TOKEN_SIGNING_SECRET_PREVIOUS && !isUsableSigningSecret(v.TOKEN_SIGNING_SECRET_PREVIOUS)
       ? [`TOKEN_SIGNING_SECRET_PREVIOUS is shorter than ${MIN_SECRET_BYTES} bytes, so it is ignored`]
@@ -185,6 +191,14 @@ export function parseSettings(env: SettingsSource): Settings {
     console.error(JSON.stringify({ level: "error", message: "invalid configuration", problems: [...new Set(logged)] }));
   }
   return settings;
+}
+
+function apiKeyTagSecret(secret: string | undefined): Settings["apiKeyTagSecret"] {
+  if (!secret) return { problem: "API_KEY_TAG_SECRET is not set" };
+  // The same bar as the signing secret: an HMAC key shorter than its output is a weaker key.
+  if (!isUsableSigningSecret(secret))
+    return { problem: `API_KEY_TAG_SECRET is shorter than ${MIN_SECRET_BYTES} bytes` };
+  return secret;
 }
 
 function tokenSecrets(current: string | undefined, previous: string | undefined): Settings["tokenSecrets"] {

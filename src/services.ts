@@ -7,7 +7,7 @@ import { PurgeLog } from "./customers/purge-log.ts";
 import { RevalidationBackoff } from "./customers/revalidation-backoff.ts";
 import { UpstreamGuard } from "./customers/upstream-guard.ts";
 import { notConfigured, parseSettings, type Settings } from "./env.ts";
-import { KeyLookupLimit } from "./keys/key-lookup-limit.ts";
+import { KeyTagger } from "./keys/key-format.ts";
 import { ApiKeyStore, newKeyMemory } from "./keys/key-store.ts";
 import { BoundedTtlMap } from "./lib/bounded-ttl-map.ts";
 import { type Clock, systemClock } from "./lib/clock.ts";
@@ -54,10 +54,8 @@ export class Services {
   readonly settings: Settings;
   readonly clock: Clock;
   readonly keys: ApiKeyStore;
-  /** Verifies customer tokens; a feature left out of its config refuses its tokens. */
+  /** Verifies customer tokens; a feature left out of its config refuses its tokens (401). */
   readonly customerTokens: VerifiedTokens;
-  /** Why a customer-token feature is off although configured (503 `not_configured`). */
-  readonly customerTokenProblems: string[];
   readonly #cache: CustomerCache | ApiError;
   readonly #customers: CustomerService | ApiError;
 
@@ -65,18 +63,14 @@ export class Services {
     const settings = parseSettings(env);
     this.settings = settings;
     this.clock = isolate.clock;
+    const tagSecret = settings.apiKeyTagSecret;
     this.keys = new ApiKeyStore(
       env.API_KEYS,
+      typeof tagSecret === "string" ? new KeyTagger(tagSecret) : notConfigured([tagSecret.problem]),
       isolate.keyMemory,
-      new KeyLookupLimit(env.KEY_LOOKUP_LIMITER, isolate.keyMemory.suspects),
       isolate.clock,
     );
     this.customerTokens = tokenVerifier(settings, isolate);
-    const { tokenSecrets, identityProvider: idp } = settings;
-    this.customerTokenProblems = [
-      ...("problem" in tokenSecrets ? [tokenSecrets.problem] : []),
-      ...(idp && "problem" in idp ? [idp.problem] : []),
-    ];
     const { config } = settings;
     this.#cache = config
       ? new CustomerCache(env.CACHE, config, isolate.customerMemory, isolate.clock, isolate.purges)
@@ -130,8 +124,7 @@ function tokenVerifier(settings: Settings, isolate: IsolateState): VerifiedToken
   const { tokenSecrets, identityProvider: idp } = settings;
   const edge = "problem" in tokenSecrets ? undefined : tokenSecrets;
   const provider = idp && !("problem" in idp) ? idp : undefined;
-  const misconfiguredIssuer = idp && "problem" in idp ? idp.issuer : undefined;
-  const id = JSON.stringify([edge, provider, misconfiguredIssuer]);
+  const id = JSON.stringify([edge, provider]);
   let verifier = isolate.tokenVerifiers.get(id);
   if (verifier) return verifier;
   const config: CustomerTokenConfig = {
@@ -147,7 +140,6 @@ function tokenVerifier(settings: Settings, isolate: IsolateState): VerifiedToken
         now: () => isolate.clock.now(),
       }),
     },
-    misconfiguredIssuer,
   };
   verifier = new VerifiedTokens(config, isolate.clock);
   isolate.tokenVerifiers.set(id, verifier);

@@ -53,7 +53,7 @@ describe("POST /admin/keys", () => {
 
   it("issues a cedge_ key that passes its own checksum, and a public key_ id", async () => {
     const { key } = await created({ name: "format" });
-    expect(key.key).toMatch(/^cedge_[0-9A-Za-z]{38}$/);
+    expect(key.key).toMatch(/^cedge_[0-9A-Za-z]{46}$/);
     expect(isWellFormedApiKey(key.key)).toBe(true);
     expect(key.id).toMatch(/^key_[0-9A-Za-z]{16}$/);
     expect(key.key).not.toContain(key.id.slice(4));
@@ -112,6 +112,11 @@ describe("POST /admin/keys", () => {
         name: "a repeated scope",
         body: JSON.stringify({ name: "k", scopes: ["customers:read", "customers:read"] }),
         detail: /^scopes: must not repeat a scope$/,
+      },
+      {
+        name: "tokens:issue without a read scope",
+        body: JSON.stringify({ name: "k", scopes: ["tokens:issue"] }),
+        detail: /^scopes: tokens:issue needs a read scope too \(customers:read or addresses:read\)/,
       },
       {
         name: "allowedOrigins with a path",

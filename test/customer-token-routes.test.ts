@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { manualClock } from "../src/lib/clock.ts";
+import { issueEdgeToken } from "../src/tokens/edge-tokens.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { expectProblem } from "./helpers/auth-matrix.ts";
 import { issueToken, remember, requestToken, withToken } from "./helpers/customer-tokens.ts";
@@ -9,9 +10,10 @@ import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts
 import { IDP_AUDIENCE, type IdpAlg, newIdentityProvider } from "./helpers/identity-provider-client.ts";
 import { createKey, revokeKey } from "./helpers/keys.ts";
 import { expectLogged } from "./helpers/logs.ts";
-import { headerOf, payloadOf, withPayload } from "./helpers/raw-jwt.ts";
+import { headerOf, payloadOf, signHs256, withPayload } from "./helpers/raw-jwt.ts";
+import { TEST_TOKEN_SIGNING_SECRET } from "./support/constants.ts";
 
-const issuerKey = () => createKey({ name: "storefront server", scopes: ["tokens:issue"] });
+const issuerKey = () => createKey({ name: "storefront server", scopes: ["customers:read", "tokens:issue"] });
 
 async function customer(): Promise<string> {
   const uuid = uniqueUuid("TK");
@@ -96,7 +98,10 @@ describe("POST /v1/customer-tokens", () => {
   });
 
   it("refuses a browser: any Origin header is 403, for a key that allows that origin too", async () => {
-    const { key } = await createKey({ scopes: ["tokens:issue"], allowedOrigins: ["https://shop.example"] });
+    const { key } = await createKey({
+      scopes: ["customers:read", "tokens:issue"],
+      allowedOrigins: ["https://shop.example"],
+    });
     const response = await requestToken(key, { customerUuid: "C1" }, { headers: { Origin: "https://shop.example" } });
     await expectProblem(response, 403, "forbidden");
   });
@@ -201,7 +206,7 @@ describe("GET /v1/me with an edge token", () => {
     const clock = manualClock();
     const app = createApp({ clock });
     const expiresAt = new Date(clock.now() + 60_000).toISOString();
-    const { key } = await createKey({ scopes: ["tokens:issue"], expiresAt });
+    const { key } = await createKey({ scopes: ["customers:read", "tokens:issue"], expiresAt });
     const uuid = await customer();
     const { token } = await issueToken(key, { customerUuid: uuid }, { app });
     expect((await call("/v1/me", { ...withToken(token), app })).status).toBe(200);
@@ -210,7 +215,10 @@ describe("GET /v1/me with an edge token", () => {
   });
 
   it("applies the issuing key's allowedOrigins to its tokens", async () => {
-    const { key } = await createKey({ scopes: ["tokens:issue"], allowedOrigins: ["https://shop.example"] });
+    const { key } = await createKey({
+      scopes: ["customers:read", "tokens:issue"],
+      allowedOrigins: ["https://shop.example"],
+    });
     const uuid = await customer();
     const { token } = await issueToken(key, { customerUuid: uuid });
     const listed = await call("/v1/me", withToken(token, { Origin: "https://shop.example" }));
@@ -383,6 +391,7 @@ describe("GET /v1/me with the identity provider's token", () => {
     const response = await call("/v1/me", { ...withToken(await token("C1")), vars });
     await expectProblem(response, 502, "upstream_error");
     expect(Number(response.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expectLogged("JWKS refresh failed");
   });
 
   it("refuses a token for another customer on /v1/customers/{uuid} and one with a bad claim", async () => {
@@ -396,16 +405,98 @@ describe("GET /v1/me with the identity provider's token", () => {
     await expectProblem(await call("/v1/me", { ...withToken(bad), vars }), 401, "unauthorized");
   });
 
-  it("answers the provider's tokens, and only them, 503 when its issuer is set without an audience", async () => {
+  it("refuses the provider's tokens with 401, naming no setting, when its issuer is set without an audience", async () => {
     const { vars, token } = await provider();
     const uuid = await customer();
-    const broken = { ...vars, CUSTOMER_JWT_AUDIENCE: undefined };
-    const refused = await call("/v1/me", { ...withToken(await token(uuid)), vars: broken });
-    const problem = await expectProblem(refused, 503, "not_configured");
-    expect(problem.detail).toContain("CUSTOMER_JWT_AUDIENCE");
+    for (const broken of [
+      { ...vars, CUSTOMER_JWT_AUDIENCE: undefined },
+      { ...vars, CUSTOMER_JWT_JWKS_URL: undefined },
+      { ...vars, CUSTOMER_JWT_JWKS_URL: "ftp://idp.example/jwks" },
+    ]) {
+      const refused = await call("/v1/me", { ...withToken(await token(uuid)), vars: broken });
+      const problem = await expectProblem(refused, 401, "unauthorized");
+      expect(JSON.stringify(problem)).not.toMatch(/CUSTOMER_JWT|not_configured/);
+      const { key } = await createKey();
+      expect((await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: broken })).status).toBe(200);
+    }
+    expect(await upstreamRequests(uuid)).toBe(1);
+    // The operator's log names each setting; the caller's answer above named none.
     expectLogged("invalid configuration", "CUSTOMER_JWT_AUDIENCE is missing or not valid");
-    const { key } = await createKey();
-    expect((await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: broken })).status).toBe(200);
+    expect(expectLogged("invalid configuration", "CUSTOMER_JWT_JWKS_URL is missing or not valid")).toHaveLength(2);
+  });
+});
+
+describe("what a token may carry: never more than its issuing key may read", () => {
+  it("refuses to issue a scope the key's own read scopes do not cover, naming it (403)", async () => {
+    const { key } = await createKey({ scopes: ["addresses:read", "tokens:issue"] });
+    const uuid = await customer();
+    const refused = await requestToken(key, { customerUuid: uuid, scopes: ["customers:read"] });
+    const problem = await expectProblem(refused, 403, "forbidden");
+    expect(problem.detail).toContain("customers:read");
+    const both = await requestToken(key, { customerUuid: uuid, scopes: ["addresses:read", "customers:read"] });
+    expect((await expectProblem(both, 403, "forbidden")).detail).toContain("customers:read");
+    // What it may read, it may hand on: the default scope and addresses:read itself.
+    const { token, scopes } = await issueToken(key, { customerUuid: uuid });
+    expect(scopes).toEqual(["addresses:read"]);
+    expect(Object.keys(await json(await call("/v1/me", withToken(token)))).sort()).toEqual([
+      "addresses",
+      "name",
+      "uuid",
+    ]);
+    // The same view the key itself reads.
+    const direct = await json(await call(`/v1/customers/${uuid}`, withKey(key)));
+    expect(Object.keys(direct).sort()).toEqual(["addresses", "name", "uuid"]);
+  });
+
+  it("lets customers:read cover both read scopes", async () => {
+    const { key } = await issuerKey();
+    const uuid = await customer();
+    const issued = await issueToken(key, { customerUuid: uuid, scopes: ["customers:read", "addresses:read"] });
+    expect(issued.scopes).toEqual(["customers:read", "addresses:read"]);
+    const body = await json(await call("/v1/me", withToken(issued.token)));
+    expect(body).toHaveProperty("email");
+  });
+
+  it("reads no more than the issuing key covers, even with a token that claims more", async () => {
+    // A token signed before the rule existed (or by a bug): the key's scopes still decide.
+    const { id } = await createKey({ scopes: ["addresses:read", "tokens:issue"] });
+    const uuid = await customer();
+    const { token } = await issueEdgeToken({
+      secret: TEST_TOKEN_SIGNING_SECRET,
+      customerUuid: uuid,
+      scopes: ["customers:read"],
+      ttlSeconds: 600,
+      keyId: id,
+      now: Date.now(),
+    });
+    remember(token);
+    const body = await json(await call("/v1/me", withToken(token)));
+    expect(Object.keys(body).sort()).toEqual(["addresses", "name", "uuid"]);
+  });
+});
+
+describe("no anonymous 5xx from the token features", () => {
+  it("refuses an edge token with 401 when TOKEN_SIGNING_SECRET is missing, naming no setting", async () => {
+    const { uuid, token } = await tokenAndReader();
+    const forged = await signHs256(
+      "any secret at all, 32 bytes or more",
+      { alg: "HS256", typ: "JWT", kid: "x" },
+      {
+        iss: "customer-edge",
+        sub: uuid,
+        scope: "customers:read",
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
+    );
+    for (const presented of [token, forged]) {
+      for (const secret of [undefined, "too-short"]) {
+        const refused = await call("/v1/me", { ...withToken(presented), vars: { TOKEN_SIGNING_SECRET: secret } });
+        const problem = await expectProblem(refused, 401, "unauthorized");
+        expect(JSON.stringify(problem)).not.toMatch(/TOKEN_SIGNING_SECRET|not_configured/);
+      }
+    }
+    expect(await upstreamRequests(uuid)).toBe(0);
+    expectLogged("invalid configuration", "TOKEN_SIGNING_SECRET is shorter than 32 bytes");
   });
 });
 

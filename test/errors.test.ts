@@ -153,10 +153,13 @@ describe("configuration", () => {
   );
 
   it("parses absent vars to the documented defaults", () => {
-    expect(parseSettings({} as Env)).toEqual({
+    const parsed = parseSettings({} as Env);
+    expectLogged("invalid configuration", "API_KEY_TAG_SECRET is not set");
+    expect(parsed).toEqual({
       problems: [],
       frontpaymentToken: undefined,
       adminToken: undefined,
+      apiKeyTagSecret: { problem: "API_KEY_TAG_SECRET is not set" },
       tokenSecrets: { problem: "TOKEN_SIGNING_SECRET is not set" },
       identityProvider: undefined,
       clientMaxAgeSeconds: 0,
@@ -175,6 +178,7 @@ describe("configuration", () => {
       CUSTOMER_JWT_ISSUER: "https://id.example",
       CUSTOMER_JWT_AUDIENCE: "shop",
       CUSTOMER_JWT_JWKS_URL: "https://id.example/jwks.json",
+      API_KEY_TAG_SECRET: "a tag secret of at least thirty-two bytes",
     };
     const read = (scopes: string) => parseSettings({ ...provider, CUSTOMER_JWT_SCOPES: scopes } as unknown as Env);
     expect(read(" addresses:read  customers:read addresses:read ").identityProvider).toMatchObject({

@@ -7,6 +7,7 @@ import {
   newIdentityProvider,
   type TestIdentityProvider,
 } from "./helpers/identity-provider-client.ts";
+import { expectLogged } from "./helpers/logs.ts";
 import { payloadOf, withPayload } from "./helpers/raw-jwt.ts";
 
 /*
@@ -37,7 +38,7 @@ describe("identity provider tokens", () => {
       ok: true,
       customerUuid: "CUST7",
       scopes: ["customers:read"],
-      expiresAt: (Math.floor(NOW / 1000) + 300) * 1000,
+      acceptedUntil: (Math.floor(NOW / 1000) + 300 + 60) * 1000,
     });
   });
 
@@ -84,6 +85,7 @@ describe("identity provider tokens", () => {
     expect((await verify(accepted)).ok).toBe(true);
     for (const [jwk, token] of refused) expect(await verify(token), jwk).toEqual(INVALID);
     expect(await idp.jwksFetches()).toBe(1);
+    expectLogged("JWKS keys dropped", '"unusable":4');
   });
 
   it("never follows jku, x5u, jwk or x5c headers: such tokens are refused and the other URL is never fetched", async () => {

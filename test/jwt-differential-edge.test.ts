@@ -2,8 +2,15 @@ import { jwtVerify } from "jose";
 import { beforeAll, describe } from "vitest";
 import { READ_SCOPES } from "../src/keys/key-record.ts";
 import { base64UrlEncode } from "../src/tokens/base64url.ts";
-import { EDGE_TOKEN_ISSUER, issueEdgeToken, secretKeyId, verifyEdgeToken } from "../src/tokens/edge-tokens.ts";
-import { type Case, customerClaimOk, LEEWAY, NOW, runCorpus, SECONDS } from "./helpers/jwt-differential.ts";
+import { EDGE_CLOCK_LEEWAY_SECONDS as LEEWAY } from "../src/tokens/claims.ts";
+import {
+  EDGE_TOKEN_ISSUER,
+  EDGE_TOKEN_TYPE,
+  issueEdgeToken,
+  secretKeyId,
+  verifyEdgeToken,
+} from "../src/tokens/edge-tokens.ts";
+import { type Case, customerClaimOk, NOW, runCorpus, SECONDS } from "./helpers/jwt-differential.ts";
 import { signHs256 } from "./helpers/raw-jwt.ts";
 
 // Our own edge tokens against jose's jwtVerify (helpers/jwt-differential.ts).
@@ -41,7 +48,7 @@ describe("edge tokens: our verifier agrees with jose", () => {
   });
   /** Signed with `secret` under the kid of `kidSecret` (by default the same one). */
   const forge = async (payload: Record<string, unknown>, secret = CURRENT, kidSecret = secret) =>
-    signHs256(secret, { alg: "HS256", typ: "JWT", kid: await secretKeyId(kidSecret) }, payload);
+    signHs256(secret, { alg: "HS256", typ: EDGE_TOKEN_TYPE, kid: await secretKeyId(kidSecret) }, payload);
 
   const cases = (): Case[] => [
     { name: "a token we issued under the current secret", token: () => issue(CURRENT), ours: "accept" },
@@ -60,7 +67,12 @@ describe("edge tokens: our verifier agrees with jose", () => {
     },
     {
       name: "no kid",
-      token: () => signHs256(CURRENT, { alg: "HS256", typ: "JWT" }, claims()),
+      token: () => signHs256(CURRENT, { alg: "HS256", typ: EDGE_TOKEN_TYPE }, claims()),
+      ours: "refuse",
+    },
+    {
+      name: "a plain JWT typ instead of ours",
+      token: async () => signHs256(CURRENT, { alg: "HS256", typ: "JWT", kid: await secretKeyId(CURRENT) }, claims()),
       ours: "refuse",
     },
     {
@@ -106,6 +118,7 @@ describe("edge tokens: our verifier agrees with jose", () => {
           {
             algorithms: ["HS256"],
             issuer: EDGE_TOKEN_ISSUER,
+            typ: EDGE_TOKEN_TYPE,
             requiredClaims: ["exp", "sub", "azp", "jti", "scope"],
             clockTolerance: LEEWAY,
             currentDate: new Date(NOW),

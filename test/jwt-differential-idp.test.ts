@@ -1,10 +1,11 @@
 import { createLocalJWKSet, jwtVerify } from "jose";
-import { beforeAll, describe } from "vitest";
+import { beforeAll, describe, expect } from "vitest";
 import { base64UrlDecode, base64UrlEncode } from "../src/tokens/base64url.ts";
 import { type IdpConfig, verifyIdpToken } from "../src/tokens/idp-tokens.ts";
 import { JwksCache } from "../src/tokens/jwks-cache.ts";
 import { type Case, customerClaimOk, LEEWAY, NOW, runCorpus, SECONDS } from "./helpers/jwt-differential.ts";
 import { newSigner, p1363ToDer, signJwt, type TestSigner } from "./helpers/jwt-keys.ts";
+import { expectLogged } from "./helpers/logs.ts";
 import { signHs256 } from "./helpers/raw-jwt.ts";
 
 // The identity provider's tokens against jose's jwtVerify (helpers/jwt-differential.ts).
@@ -39,6 +40,9 @@ describe("identity-provider tokens: our verifier agrees with jose", () => {
       scopes: ["customers:read"],
     };
     joseKeys = createLocalJWKSet(jwks as Parameters<typeof createLocalJWKSet>[0]);
+    // Our cache drops at once the keys it will never use (too weak, for encryption, another alg), and says so.
+    expect((await config.jwks.keyFor(es.kid, "ES256")).ok).toBe(true);
+    expectLogged("JWKS keys dropped");
   });
 
   const claims = (overrides: Record<string, unknown> = {}) => ({
@@ -138,6 +142,14 @@ describe("identity-provider tokens: our verifier agrees with jose", () => {
         why: "we refuse a token that points at a key of its own choosing; jose ignores the header and verifies",
       }),
     ),
+    { name: "typ at+jwt (an access token)", token: () => signJwt(es, claims(), { typ: "at+jwt" }), ours: "accept" },
+    {
+      name: "typ logout+jwt (a JWT made for something else)",
+      token: () => signJwt(es, claims(), { typ: "logout+jwt" }),
+      ours: "refuse",
+      jose: "accept",
+      why: "we accept only the credential types (none, JWT, at+jwt); jose checks typ only against one given value",
+    },
     { name: "a crit header", token: () => signJwt(es, claims(), { crit: ["exp"] }), ours: "refuse" },
     {
       name: "no kid",

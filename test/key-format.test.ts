@@ -1,41 +1,51 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { parseSettings } from "../src/env.ts";
 import {
-  generateApiKey,
   generateKeyId,
   isWellFormedApiKey,
   KEY_ID_PATTERN,
   KEY_PATTERN,
   KEY_PREFIX,
+  KeyTagger,
 } from "../src/keys/key-format.ts";
 import { ApiKeyStore } from "../src/keys/key-store.ts";
+import { ApiError } from "../src/lib/errors.ts";
+import { TEST_API_KEY_TAG_SECRET } from "./support/constants.ts";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-/** The format src/keys/key-format.ts documents: cedge_, 32 secret, 6 checksum characters. */
+/** The format src/keys/key-format.ts documents: cedge_, 32 secret, 8 tag, 6 checksum characters. */
 const SECRET_LENGTH = 32;
+const TAG_LENGTH = 8;
 const CHECKSUM_LENGTH = 6;
 
-/** The random part of a generated key: what lies between the prefix and the checksum. */
-const secretOf = (key: string) => key.slice(KEY_PREFIX.length, -CHECKSUM_LENGTH);
+const tagger = new KeyTagger(TEST_API_KEY_TAG_SECRET);
+const generateApiKey = () => tagger.generate();
+const generateKeys = (count: number) => Promise.all(Array.from({ length: count }, generateApiKey));
+/** What anyone can make: prefix, length and public checksum right, tag from another secret. */
+const madeUpKey = () => new KeyTagger(`a stranger's secret ${crypto.randomUUID()}`).generate();
+
+/** The random part of a generated key: what lies between the prefix and the tag. */
+const secretOf = (key: string) => key.slice(KEY_PREFIX.length, KEY_PREFIX.length + SECRET_LENGTH);
 
 describe("API key format", () => {
-  it("starts with the cedge_ prefix that secret scanners match", () => {
+  it("starts with the cedge_ prefix that secret scanners match", async () => {
     expect(KEY_PREFIX).toBe("cedge_");
-    for (let i = 0; i < 100; i++) expect(generateApiKey().startsWith("cedge_")).toBe(true);
+    for (const key of await generateKeys(100)) expect(key.startsWith("cedge_")).toBe(true);
   });
 
-  it("is 44 characters: prefix, 32 secret and 6 checksum characters, all base62", () => {
-    for (let i = 0; i < 100; i++) {
-      const key = generateApiKey();
-      expect(key).toHaveLength(KEY_PREFIX.length + SECRET_LENGTH + CHECKSUM_LENGTH);
-      expect(key).toMatch(/^cedge_[0-9A-Za-z]{38}$/);
+  it("is 52 characters: prefix, 32 secret, 8 tag and 6 checksum characters, all base62", async () => {
+    for (const key of await generateKeys(100)) {
+      expect(key).toHaveLength(KEY_PREFIX.length + SECRET_LENGTH + TAG_LENGTH + CHECKSUM_LENGTH);
+      expect(key).toMatch(/^cedge_[0-9A-Za-z]{46}$/);
       expect(key).toMatch(KEY_PATTERN);
     }
   });
 
-  it("carries at least 128 bits of randomness in its secret part", () => {
+  it("carries at least 128 bits of randomness in its secret part", async () => {
     // Measured on real keys rather than computed from the format's numbers: every secret
     // position must vary over the whole alphabet, and no symbol may be favoured.
-    const keys = Array.from({ length: 1_000 }, generateApiKey);
+    const keys = await generateKeys(1_000);
     const secrets = keys.map(secretOf);
     for (const secret of secrets) expect(secret).toMatch(/^[0-9A-Za-z]{32}$/);
     const counts = new Map<string, number>();
@@ -56,21 +66,41 @@ describe("API key format", () => {
     expect(varyingPositions * Math.log2(counts.size)).toBeGreaterThanOrEqual(128);
   });
 
-  it("never repeats a key across 1,000", () => {
-    const keys = Array.from({ length: 1_000 }, generateApiKey);
+  it("never repeats a key across 1,000", async () => {
+    const keys = await generateKeys(1_000);
     expect(new Set(keys).size).toBe(1_000);
     expect(new Set(keys.map(secretOf)).size).toBe(1_000);
   });
 
-  it("accepts every key it generates", () => {
-    for (let i = 0; i < 1_000; i++) expect(isWellFormedApiKey(generateApiKey())).toBe(true);
+  it("accepts every key it generates, and finds its own tag on each", async () => {
+    for (const key of await generateKeys(1_000)) {
+      expect(isWellFormedApiKey(key)).toBe(true);
+      expect(await tagger.isTagged(key)).toBe(true);
+    }
   });
 
-  it("detects every single-character change in a sample of keys", () => {
+  it("finds no tag of its own on a key made under another secret, though its checksum is valid", async () => {
+    for (let i = 0; i < 200; i++) {
+      const key = await madeUpKey();
+      expect(isWellFormedApiKey(key)).toBe(true);
+      expect(await tagger.isTagged(key)).toBe(false);
+    }
+  });
+
+  it("ties the tag to the secret part: another key's tag does not fit", async () => {
+    const [first = "", second = ""] = await generateKeys(2);
+    const tagStart = KEY_PREFIX.length + SECRET_LENGTH;
+    const body = first.slice(0, tagStart) + second.slice(tagStart, tagStart + TAG_LENGTH);
+    const { crc32, base62Fixed } = await import("../src/lib/crypto.ts");
+    const spliced = body + base62Fixed(crc32(body), CHECKSUM_LENGTH);
+    expect(isWellFormedApiKey(spliced)).toBe(true);
+    expect(await tagger.isTagged(spliced)).toBe(false);
+  });
+
+  it("detects every single-character change in a sample of keys", async () => {
     const accepted: string[] = [];
     let tried = 0;
-    for (let sample = 0; sample < 20; sample++) {
-      const key = generateApiKey();
+    for (const key of await generateKeys(20)) {
       for (let position = 0; position < key.length; position++) {
         for (const replacement of `${BASE62}_-`) {
           if (replacement === key[position]) continue;
@@ -81,12 +111,12 @@ describe("API key format", () => {
       }
     }
     expect(accepted).toEqual([]);
-    // Every one of the 44 positions was tried with each of the 63 other symbols.
-    expect(tried).toBe(20 * 44 * 63);
+    // Every one of the 52 positions was tried with each of the 63 other symbols.
+    expect(tried).toBe(20 * 52 * 63);
   });
 
-  it("detects two swapped neighbouring characters", () => {
-    const key = generateApiKey();
+  it("detects two swapped neighbouring characters", async () => {
+    const key = await generateApiKey();
     for (let position = KEY_PREFIX.length; position < key.length - 1; position++) {
       if (key[position] === key[position + 1]) continue;
       const swapped = key.slice(0, position) + key[position + 1] + key[position] + key.slice(position + 2);
@@ -94,8 +124,8 @@ describe("API key format", () => {
     }
   });
 
-  it("refuses anything that is not exactly a key", () => {
-    const key = generateApiKey();
+  it("refuses anything that is not exactly a key", async () => {
+    const key = await generateApiKey();
     for (const candidate of [
       "",
       KEY_PREFIX,
@@ -163,8 +193,8 @@ const newKey = { name: "unit", scopes: ["customers:read" as const], allowedOrigi
 describe("ApiKeyStore.find", () => {
   it("refuses a malformed key without reading KV", async () => {
     const { kv, reads } = countingKvStandIn();
-    const store = new ApiKeyStore(kv);
-    const key = generateApiKey();
+    const store = new ApiKeyStore(kv, tagger);
+    const key = await generateApiKey();
     const wrongChecksum = key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
     for (const candidate of ["", "nope", "cedge_short", wrongChecksum, `${key}x`, "x".repeat(100_000)]) {
       expect(await store.find(candidate)).toBeNull();
@@ -174,36 +204,60 @@ describe("ApiKeyStore.find", () => {
 
   it("reads KV once for a valid key, then answers from memory", async () => {
     const { kv, reads } = countingKvStandIn();
-    const store = new ApiKeyStore(kv);
+    const store = new ApiKeyStore(kv, tagger);
     const { key, record } = await store.create(newKey);
     for (let i = 0; i < 5; i++) expect(await store.find(key)).toEqual(record);
     expect(reads.filter((name) => name.startsWith("key:hash:"))).toHaveLength(1);
   });
 
-  it("reads KV once for a well-formed key that was never issued", async () => {
+  it("reads nothing at all for made-up keys with a valid public checksum, however many arrive", async () => {
     const { kv, reads } = countingKvStandIn();
-    const store = new ApiKeyStore(kv);
-    const unknown = generateApiKey();
-    for (let i = 0; i < 5; i++) expect(await store.find(unknown)).toBeNull();
+    const store = new ApiKeyStore(kv, tagger);
+    for (let i = 0; i < 2_000; i++) expect(await store.find(await madeUpKey())).toBeNull();
+    expect(reads).toEqual([]);
+  });
+
+  it("reads KV for a key with this deployment's tag that was never stored (only a leaked secret makes one)", async () => {
+    const { kv, reads } = countingKvStandIn();
+    const store = new ApiKeyStore(kv, tagger);
+    expect(await store.find(await generateApiKey())).toBeNull();
     expect(reads).toHaveLength(1);
   });
 
-  it("keeps a valid key in memory through a flood of made-up keys", async () => {
-    // The checksum is public, so anyone can forge well-formed keys; each costs one KV read,
-    // but must not push the keys of real callers out of memory.
+  it("keeps a valid key in memory, and its first read working, through a flood of made-up keys", async () => {
     const { kv, reads } = countingKvStandIn();
-    const store = new ApiKeyStore(kv);
-    const { key } = await store.create(newKey);
-    expect(await store.find(key)).not.toBeNull();
-    for (let i = 0; i < 1_500; i++) await store.find(generateApiKey());
+    const store = new ApiKeyStore(kv, tagger);
+    const [first, second] = [await store.create(newKey), await store.create(newKey)];
+    expect(await store.find(first.key)).not.toBeNull();
+    for (let i = 0; i < 1_500; i++) await store.find(await madeUpKey());
     const before = reads.length;
-    expect(await store.find(key)).not.toBeNull();
+    expect(await store.find(first.key)).not.toBeNull();
     expect(reads.length).toBe(before);
+    // A key not yet in memory is read and found, whatever came before it.
+    expect(await store.find(second.key)).toEqual(second.record);
+    expect(reads.length).toBe(before + 1);
+  });
+
+  it("verifies no key and reads nothing without a tag secret, and refuses to create one", async () => {
+    const { kv, reads } = countingKvStandIn();
+    const made = await new ApiKeyStore(kv, tagger).create(newKey);
+    const missing = new ApiError("not_configured", "API_KEY_TAG_SECRET is not set");
+    const store = new ApiKeyStore(kv, missing);
+    expect(await store.find(made.key)).toBeNull();
+    expect(reads).toEqual([]);
+    await expect(store.create(newKey)).rejects.toBe(missing);
+  });
+
+  it("refuses keys of a deployment whose tag secret changed: they must be issued again", async () => {
+    const { kv } = countingKvStandIn();
+    const { key } = await new ApiKeyStore(kv, tagger).create(newKey);
+    const rotated = new ApiKeyStore(kv, new KeyTagger(`${TEST_API_KEY_TAG_SECRET}-rotated`));
+    expect(await rotated.find(key)).toBeNull();
   });
 
   it("stores only the SHA-256 hash of the key, never the key", async () => {
     const { kv } = countingKvStandIn();
-    const store = new ApiKeyStore(kv);
+    const store = new ApiKeyStore(kv, tagger);
     const { key } = await store.create(newKey);
     const stored = JSON.stringify(await kv.list());
     const everything =
@@ -216,7 +270,7 @@ describe("ApiKeyStore.find", () => {
 
   it("returns a revoked key's record marked revoked at once, though it was remembered", async () => {
     const { kv } = countingKvStandIn();
-    const store = new ApiKeyStore(kv);
+    const store = new ApiKeyStore(kv, tagger);
     const { key, record } = await store.create(newKey);
     expect((await store.find(key))?.revokedAt).toBeNull();
     expect(await store.revoke(record.id)).toBe(true);
@@ -225,10 +279,32 @@ describe("ApiKeyStore.find", () => {
 
   it("treats a KV record it cannot parse as no key", async () => {
     const { kv } = countingKvStandIn();
-    const store = new ApiKeyStore(kv);
-    const key = generateApiKey();
+    const store = new ApiKeyStore(kv, tagger);
+    const key = await generateApiKey();
     const hash = await sha256HexOf(key);
     await kv.put(`key:hash:${hash}`, JSON.stringify({ id: "key_x", scopes: "everything" }));
     expect(await store.find(key)).toBeNull();
+  });
+});
+
+describe("API_KEY_TAG_SECRET", () => {
+  it("is required, at least 32 bytes, and named (never shown) when wrong", () => {
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => errors.push(line);
+    try {
+      expect(parseSettings({ ...env, API_KEY_TAG_SECRET: undefined } as never).apiKeyTagSecret).toEqual({
+        problem: "API_KEY_TAG_SECRET is not set",
+      });
+      const short = "too-short-a-secret";
+      expect(parseSettings({ ...env, API_KEY_TAG_SECRET: short } as never).apiKeyTagSecret).toEqual({
+        problem: "API_KEY_TAG_SECRET is shorter than 32 bytes",
+      });
+      expect(parseSettings(env).apiKeyTagSecret).toBe(TEST_API_KEY_TAG_SECRET);
+      expect(errors.join("\n")).toContain("API_KEY_TAG_SECRET is shorter than 32 bytes");
+      expect(errors.join("\n")).not.toContain(short);
+    } finally {
+      console.error = original;
+    }
   });
 });

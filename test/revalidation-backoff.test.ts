@@ -64,7 +64,7 @@ describe("revalidation backoff", () => {
   it("holds a prefetching token issue to the same back-off, without a retry", async () => {
     const { clock, uuid, read } = await staleCustomer({ mode: "status", status: 500 });
     const app = createApp({ clock });
-    const { key } = await createKey({ scopes: ["tokens:issue"] });
+    const { key } = await createKey({ scopes: ["customers:read", "tokens:issue"] });
     const issue = () => requestToken(key, { customerUuid: uuid, prefetch: true }, { app });
     expect((await issue()).status).toBe(201);
     expect(await upstreamRequests(uuid)).toBe(1);

@@ -36,7 +36,7 @@ describe("typed client (hono/client)", () => {
   });
 
   it("issues a customer token and reads /v1/me with it, typed end to end", async () => {
-    const { key } = await createKey({ scopes: ["tokens:issue"] });
+    const { key } = await createKey({ scopes: ["customers:read", "tokens:issue"] });
     const issued = await client(key).v1["customer-tokens"].$post({
       json: { customerUuid: SEEDED.example!, scopes: ["customers:read"] },
     });

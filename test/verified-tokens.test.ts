@@ -32,7 +32,19 @@ describe("verified customer tokens", () => {
     clock.advance(VERIFIED_TOKEN_TTL_MS - 1_000);
     expect(await verifier.verify(token)).toMatchObject({ ok: true, customerUuid: "CUST1" });
     clock.advance(2_000);
-    expect(await verifier.verify(token)).toEqual({ ok: false, reason: "not_configured" });
+    expect(await verifier.verify(token)).toEqual({ ok: false, reason: "invalid_token" });
+  });
+
+  it("keeps the verdict of a token inside its leeway after exp until its leeway ends, and no longer", async () => {
+    const { clock, config, verifier, token } = await setup(60);
+    const exp = (payloadOf(token).exp as number) * 1000;
+    clock.set(exp + 2_000);
+    expect((await verifier.verify(token)).ok).toBe(true);
+    config.edge = undefined;
+    clock.set(exp + 4_000);
+    expect((await verifier.verify(token)).ok).toBe(true);
+    clock.set(exp + 5_000);
+    expect((await verifier.verify(token)).ok).toBe(false);
   });
 
   it("never reuses a verdict for other bytes", async () => {

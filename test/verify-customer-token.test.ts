@@ -5,6 +5,7 @@ import { JwksCache } from "../src/tokens/jwks-cache.ts";
 import { JWS_ALGS, MAX_TOKEN_LENGTH, parseJws } from "../src/tokens/jws.ts";
 import { type CustomerTokenConfig, verifyCustomerToken } from "../src/tokens/verify-customer-token.ts";
 import { IDP_AUDIENCE, IDP_CLAIM, newIdentityProvider } from "./helpers/identity-provider-client.ts";
+import { expectLogged } from "./helpers/logs.ts";
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 const SECRET = "customer-token-test-secret-0123456789ab";
@@ -38,14 +39,14 @@ describe("verifyCustomerToken", () => {
       customerUuid: "EDGE1",
       scopes: ["customers:read"],
       keyId: "key_1",
-      expiresAt: (Math.floor(NOW / 1000) + 600) * 1000,
+      acceptedUntil: (Math.floor(NOW / 1000) + 600 + 5) * 1000,
     });
     expect(await verifyCustomerToken(await idp.mint("EdDSA", idp.claims(NOW, "IDP1")), config, NOW)).toEqual({
       ok: true,
       kind: "idp",
       customerUuid: "IDP1",
       scopes: ["addresses:read"],
-      expiresAt: (Math.floor(NOW / 1000) + 300) * 1000,
+      acceptedUntil: (Math.floor(NOW / 1000) + 300 + 60) * 1000,
     });
   });
 
@@ -59,12 +60,9 @@ describe("verifyCustomerToken", () => {
     expect(await idp.jwksFetches()).toBe(0);
   });
 
-  it("answers not_configured for our tokens without a signing secret, and refuses provider tokens without a provider", async () => {
+  it("refuses our tokens without a signing secret and provider tokens without a provider, as any unknown issuer", async () => {
     const { idp, config } = setup();
-    expect(await verifyCustomerToken(await edgeToken(), { idp: config.idp }, NOW)).toEqual({
-      ok: false,
-      reason: "not_configured",
-    });
+    expect(await verifyCustomerToken(await edgeToken(), { idp: config.idp }, NOW)).toEqual(INVALID);
     expect(await verifyCustomerToken(await idp.mint("ES256", idp.claims(NOW)), { edge: config.edge }, NOW)).toEqual(
       INVALID,
     );
@@ -78,6 +76,7 @@ describe("verifyCustomerToken", () => {
       ok: false,
       reason: "jwks_unavailable",
     });
+    expectLogged("JWKS refresh failed", "status 500");
   });
 
   it("refuses anything that is not a strict compact JWS", async () => {

@@ -9,6 +9,11 @@ export const DEV_ADMIN_TOKEN = "dev-admin-token-local-only";
 /** Also the emulator CLI's default token (test/support/frontpayment-emulator.ts). */
 export const DEV_FRONTPAYMENT_TOKEN = "dev-frontpayment-token";
 
+/**
+ * Tags the dev server's API keys (at least 32 bytes, like a real one). Keys made under it work
+ * only on a dev server with this value: a deployment has its own, from `wrangler secret put`.
+ */
+export const DEV_API_KEY_TAG_SECRET = "dev-api-key-tag-secret-local-only-0123456789";
 /** Signs the dev server's edge tokens (at least 32 bytes, like a real one). */
 export const DEV_TOKEN_SIGNING_SECRET = "dev-token-signing-secret-local-only-0123456789";
 /** The `aud` the dev server expects in the emulated identity provider's tokens. */

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { KEY_ID_PATTERN } from "./key-format.ts";
-import { SCOPES } from "./key-record.ts";
+import { READ_SCOPES, SCOPES } from "./key-record.ts";
 
 /*
  * zod/mini ships no locale, so every default message is "Invalid input". Each field names its
@@ -38,9 +38,14 @@ export const CreateKeyBody = z.strictObject(
       z.maxLength(100, "must be at most 100 characters"),
     ),
     scopes: z.optional(
-      z
-        .array(z.enum(SCOPES, `must be one of ${SCOPES.join(", ")}`), "must be an array of scopes")
-        .check(z.refine((scopes) => new Set(scopes).size === scopes.length, "must not repeat a scope")),
+      z.array(z.enum(SCOPES, `must be one of ${SCOPES.join(", ")}`), "must be an array of scopes").check(
+        z.refine((scopes) => new Set(scopes).size === scopes.length, "must not repeat a scope"),
+        // A token never carries more than its issuing key may read, so an issuing key must read.
+        z.refine(
+          (scopes) => !scopes.includes("tokens:issue") || scopes.some((scope) => READ_SCOPES.includes(scope as never)),
+          "tokens:issue needs a read scope too (customers:read or addresses:read): a key issues only what it may read",
+        ),
+      ),
     ),
     allowedOrigins: z.optional(
       z

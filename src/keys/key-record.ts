@@ -8,6 +8,16 @@ export type Scope = (typeof SCOPES)[number];
 export const READ_SCOPES = ["customers:read", "addresses:read"] as const satisfies readonly Scope[];
 export type ReadScope = (typeof READ_SCOPES)[number];
 
+/**
+ * The read scopes a key may read with, and so hand on in a customer token: `customers:read`
+ * reads the whole profile and so covers the addresses view; `addresses:read` covers only
+ * itself; `tokens:issue` covers nothing (a key that issues must also hold a read scope).
+ */
+export function readScopesCoveredBy(scopes: readonly Scope[]): ReadScope[] {
+  if (scopes.includes("customers:read")) return [...READ_SCOPES];
+  return scopes.includes("addresses:read") ? ["addresses:read"] : [];
+}
+
 /** What `API_KEYS` holds under the key's hash. Never the key itself. */
 export const ApiKeyRecordSchema = z.object({
   id: z.string(),

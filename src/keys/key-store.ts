@@ -2,8 +2,8 @@ import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
 import { sha256Hex } from "../lib/crypto.ts";
-import { generateApiKey, generateKeyId, isWellFormedApiKey } from "./key-format.ts";
-import { type KeyLookupLimit, newLookupSuspects } from "./key-lookup-limit.ts";
+import type { ApiError } from "../lib/errors.ts";
+import { generateKeyId, isWellFormedApiKey, type KeyTagger } from "./key-format.ts";
 import { type ApiKeyRecord, ApiKeyRecordSchema, type Scope } from "./key-record.ts";
 
 /*
@@ -19,24 +19,16 @@ const idKey = (id: string) => `key:id:${id}`;
 
 /**
  * Keys remembered per isolate, by hash (one set per isolate, built by the composition root),
- * so a valid key costs no KV read on most requests (docs/api.md#api-keys). Known keys: 1,000
+ * so a valid key costs no KV read on most requests (docs/api.md#api-keys). Bound: 1,000 keys
  * for at most 60 s; revoke overwrites the entry at once in this isolate, other isolates see it
- * within 60 s plus KV's propagation. Unknown keys: 1,000 for 10 s, so a client retrying a bad
- * key costs one KV read. Two maps, because the checksum is public: a flood of forged
- * well-formed keys must not push real callers' keys out of memory.
+ * within 60 s plus KV's propagation. Only keys found in KV enter, and a made-up key never
+ * reaches KV (its tag fails), so forged keys cannot push real ones out.
  */
 export const newKeyMemory = () => ({
   known: new BoundedTtlMap<string, ApiKeyRecord>(1_000, 60_000),
-  unknown: new BoundedTtlMap<string, true>(1_000, 10_000),
   // By id, for the edge tokens a key issued (their `azp`): same bound and expiry as `known`.
   // Only ids from tokens we signed are looked up, so there is no forged-id flood to fear.
   byId: new BoundedTtlMap<string, ApiKeyRecord | null>(1_000, 60_000),
-  // The hash of each key found valid, so a key in use is hashed once a minute, not on every
-  // request. It holds keys as presented, in this isolate's memory only (where the request
-  // already put them), never in KV or a log. Same bound as `known`; forged keys never enter.
-  hashes: new BoundedTtlMap<string, string>(1_000, 60_000),
-  // Client IPs that presented an unknown key lately (key-lookup-limit.ts).
-  suspects: newLookupSuspects(),
 });
 export type KeyMemory = ReturnType<typeof newKeyMemory>;
 
@@ -57,30 +49,28 @@ export interface NewKey {
 export class ApiKeyStore {
   readonly #kv: KVNamespace;
   readonly #known: KeyMemory["known"];
-  readonly #unknown: KeyMemory["unknown"];
   readonly #byId: KeyMemory["byId"];
-  readonly #hashes: KeyMemory["hashes"];
-  readonly #lookupLimit: KeyLookupLimit | undefined;
+  readonly #tagger: KeyTagger | ApiError;
   readonly #clock: Clock;
 
+  /** `tagger` is an error when API_KEY_TAG_SECRET is missing: no key verifies, creating one throws it. */
   constructor(
     kv: KVNamespace,
+    tagger: KeyTagger | ApiError,
     memory: KeyMemory = newKeyMemory(),
-    lookupLimit?: KeyLookupLimit,
     clock: Clock = systemClock,
   ) {
     this.#kv = kv;
-    this.#known = memory.known;
-    this.#unknown = memory.unknown;
-    this.#byId = memory.byId;
-    this.#hashes = memory.hashes;
-    this.#lookupLimit = lookupLimit;
+    this.#tagger = tagger;
     this.#clock = clock;
+    this.#known = memory.known;
+    this.#byId = memory.byId;
   }
 
   /** Creates a key; the plaintext is returned here and never stored. */
   async create(input: NewKey, now = new Date()): Promise<{ key: string; record: ApiKeyRecord }> {
-    const key = generateApiKey();
+    if (this.#tagger instanceof Error) throw this.#tagger;
+    const key = await this.#tagger.generate();
     const hash = await sha256Hex(key);
     const record: ApiKeyRecord = {
       id: generateKeyId(),
@@ -93,36 +83,23 @@ export class ApiKeyStore {
     };
     await this.#kv.put(hashKey(hash), JSON.stringify(record));
     await this.#putIdEntry(hash, record);
-    this.#unknown.delete(hash);
     return { key, record };
   }
 
   /**
-   * The record for a presented key, or null when the key is malformed or unknown.
-   * Revoked and expired records are returned as they are: the caller decides. A key not in
-   * memory costs a KV read, which `clientIp`'s failed lookups bound (key-lookup-limit.ts):
-   * over that limit this throws 429 `rate_limited` before reading.
+   * The record for a presented key, or null when the key is malformed, not tagged by this
+   * deployment, or unknown. Revoked and expired records are returned as they are: the caller
+   * decides. Only a key that carries this deployment's tag and is not in memory costs a KV
+   * read, so made-up keys cost none however many arrive (docs/api.md#api-keys).
    */
-  async find(key: string, clientIp?: string): Promise<ApiKeyRecord | null> {
-    const memoized = this.#hashes.get(key);
-    if (!memoized && !isWellFormedApiKey(key)) return null;
-    const hash = memoized ?? (await sha256Hex(key));
-    const now = this.#clock.now();
-    const remembered = this.#known.get(hash, now);
-    if (remembered) {
-      if (!memoized) this.#hashes.set(key, hash);
-      return remembered;
-    }
-    if (this.#unknown.get(hash, now)) return null;
-    const counted = (await this.#lookupLimit?.beforeRead(clientIp)) ?? false;
+  async find(key: string): Promise<ApiKeyRecord | null> {
+    if (!isWellFormedApiKey(key)) return null;
+    const hash = await sha256Hex(key);
+    const remembered = this.#known.get(hash, this.#clock.now());
+    if (remembered) return remembered;
+    if (this.#tagger instanceof Error || !(await this.#tagger.isTagged(key))) return null;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
-    if (record) {
-      this.#remember(hash, record);
-      this.#hashes.set(key, hash);
-    } else {
-      this.#unknown.set(hash, true, undefined, this.#clock.now());
-      await this.#lookupLimit?.failed(clientIp, counted);
-    }
+    if (record) this.#remember(hash, record);
     return record;
   }
 

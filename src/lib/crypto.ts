@@ -38,6 +38,18 @@ export function randomBase62(length: number): string {
   return out;
 }
 
+/**
+ * `length` base62 characters from the first `length` bytes of a MAC or digest, one per byte.
+ * The slight bias of `byte % 62` costs a fraction of a bit per character, which is fine for a
+ * tag compared whole, never for a secret (use randomBase62 there).
+ */
+export function base62FromBytes(bytes: Uint8Array, length: number): string {
+  if (bytes.length < length) throw new Error("not enough bytes");
+  let out = "";
+  for (let i = 0; i < length; i++) out += BASE62[bytes[i]! % 62];
+  return out;
+}
+
 /** Fixed-width base62 of a 32-bit unsigned number (6 characters cover 2^32). */
 export function base62Fixed(value: number, width = 6): string {
   let out = "";

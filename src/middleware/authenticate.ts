@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { notConfigured } from "../env.ts";
-import { type ApiKeyRecord, isUsable, type ReadScope, type Scope } from "../keys/key-record.ts";
+import { type ApiKeyRecord, isUsable, type ReadScope, readScopesCoveredBy, type Scope } from "../keys/key-record.ts";
 import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { ApiError } from "../lib/errors.ts";
 import type { ServicesVariables } from "../services.ts";
@@ -82,8 +81,7 @@ export function authenticate(options: { scopes: readonly Scope[]; keys: boolean;
 
 async function keyCaller(c: Context<AuthEnv>, key: string | undefined, options: { keys: boolean }): Promise<Caller> {
   const services = c.get("services");
-  // The client IP bounds what unknown keys cost (src/keys/key-lookup-limit.ts).
-  const record = key ? await services.keys.find(key, c.req.header("CF-Connecting-IP")) : null;
+  const record = key ? await services.keys.find(key) : null;
   if (!record || !isUsable(record, services.clock.now())) throw unauthorizedKey();
   checkOrigin(c, record);
   if (!options.keys) throw keyNotAccepted();
@@ -96,21 +94,25 @@ async function tokenCaller(c: Context<AuthEnv>, token: string, options: { tokens
   const result = await services.customerTokens.verify(token);
   if (!result.ok) {
     if (result.reason === "jwks_unavailable") throw identityProviderUnavailable();
-    if (result.reason === "not_configured") throw notConfigured(services.customerTokenProblems);
     throw invalidToken();
   }
   let key: ApiKeyRecord | undefined;
+  let scopes = result.scopes as ReadScope[];
   if (result.kind === "edge") {
     // Revoking or expiring the issuing key ends its tokens, within the key's own bound.
     const record = await services.keys.findById(result.keyId);
     if (!record || !isUsable(record, services.clock.now())) throw invalidToken();
     checkOrigin(c, record);
     key = record;
+    // Never more than the issuing key may read, whatever the token says (issuing checks it too).
+    const covered = readScopesCoveredBy(record.scopes);
+    scopes = readScopesCoveredBy(scopes).filter((scope) => covered.includes(scope));
+    if (scopes.length === 0) throw invalidToken();
   }
   return {
     kind: "token",
     customerUuid: result.customerUuid,
-    scopes: result.scopes as ReadScope[],
+    scopes,
     key,
     // Per customer, so one leaked token cannot drain its issuing key's budget.
     rateLimitKey: `customer:${result.customerUuid}`,

@@ -3,8 +3,7 @@ import { createMiddleware } from "hono/factory";
 import * as z from "zod/mini";
 import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
 import { type AppEnv, notConfigured } from "../env.ts";
-import { tooManyUnknownKeys } from "../keys/key-lookup-limit.ts";
-import { READ_SCOPES } from "../keys/key-record.ts";
+import { READ_SCOPES, type ReadScope, readScopesCoveredBy } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
 import { Hono } from "../lib/hono.ts";
 import { defineRoute } from "../lib/openapi.ts";
@@ -81,14 +80,22 @@ export const browserRefused = () =>
     "Customer tokens are issued server to server: a key that can issue them must never sit in a page.",
   );
 
+export const scopeNotCovered = (scope: ReadScope) =>
+  new ApiError(
+    "forbidden",
+    `This API key may not issue a token with ${scope}: a token carries only what its issuing key may read.`,
+  );
+
 export const createCustomerToken = defineRoute({
   method: "post",
   path: "/v1/customer-tokens",
   operationId: "createCustomerToken",
   summary: "Issue a customer token for a checkout page or app",
   description:
-    "Called by the merchant's server with an API key holding `tokens:issue`. The token reads only " +
-    "`customerUuid`, with the given scopes, until it expires or its issuing key is revoked. " +
+    "Called by the merchant's server with an API key holding `tokens:issue` and the read scopes its " +
+    "tokens will carry: a token never carries more than its issuing key may read (`customers:read` " +
+    "covers both scopes, `addresses:read` only itself). The token reads only `customerUuid`, with the " +
+    "given scopes, until it expires or its issuing key is revoked. " +
     "A request with an `Origin` header (a browser) is refused.",
   tags: ["customer tokens"],
   security: ["apiKeyBearer", "apiKeyHeader"],
@@ -105,12 +112,14 @@ export const createCustomerToken = defineRoute({
     },
     401: { description: "No usable API key", problems: [unauthorizedKey], headers: ["WWW-Authenticate"] },
     403: {
-      description: "The key lacks `tokens:issue`, or the request came from a browser",
-      problems: [() => scopeMissing(["tokens:issue"]), browserRefused],
+      description:
+        "The key lacks `tokens:issue`, asks for a scope its own read scopes do not cover " +
+        "(`customers:read` covers both, `addresses:read` only itself), or the request came from a browser",
+      problems: [() => scopeMissing(["tokens:issue"]), () => scopeNotCovered("customers:read"), browserRefused],
     },
     429: {
-      description: "Over the key's rate limit, or too many unknown API keys from the client's IP",
-      problems: [rateLimited, tooManyUnknownKeys],
+      description: "Over the key's rate limit",
+      problems: [rateLimited],
       headers: ["Retry-After", "RateLimit"],
     },
     503: {
@@ -139,6 +148,9 @@ export const customerTokenRoutes = new Hono<AppEnv>().post(
     await c.get("rateLimit");
     const body = c.req.valid("json");
     const scopes = body.scopes ?? ["addresses:read"];
+    const covered = readScopesCoveredBy(caller.key!.scopes);
+    const beyond = scopes.find((scope) => !covered.includes(scope));
+    if (beyond) throw scopeNotCovered(beyond);
     const { token, expiresAt } = await issueEdgeToken({
       secret: secrets.current,
       customerUuid: body.customerUuid,

@@ -3,7 +3,6 @@ import { customerNotFound, upstreamBusy, upstreamError, upstreamTimeout } from "
 import { etagMatches, renderProfile } from "../customers/rendered-profile.ts";
 import { Customer, CustomerAddresses, CustomerUuidParam } from "../customers/schemas.ts";
 import { type AppEnv, notConfigured } from "../env.ts";
-import { tooManyUnknownKeys } from "../keys/key-lookup-limit.ts";
 import { READ_SCOPES } from "../keys/key-record.ts";
 import { ApiError } from "../lib/errors.ts";
 import { Hono } from "../lib/hono.ts";
@@ -42,10 +41,8 @@ const readResponses = {
   },
   404: { description: "No such customer", problems: [customerNotFound] },
   429: {
-    description:
-      "Over the caller's rate limit (per key, or per customer for tokens), or too many unknown API keys " +
-      "from the client's IP",
-    problems: [rateLimited, tooManyUnknownKeys],
+    description: "Over the caller's rate limit (per key, or per customer for tokens)",
+    problems: [rateLimited],
     headers: ["Retry-After", "RateLimit"],
   },
   502: {

@@ -6,22 +6,37 @@ import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
  * inject one and nothing here reads Date.
  */
 
-/** Clock skew tolerated between the issuer and this Worker, on both sides. */
+/** Clock skew tolerated between an identity provider and this Worker, on both sides. */
 export const CLOCK_LEEWAY_SECONDS = 60;
+/**
+ * Our own tokens are issued and checked on Cloudflare's synchronised clocks, so their
+ * `expiresAt` holds to within this: enough for an `iat` from an isolate a moment ahead.
+ */
+export const EDGE_CLOCK_LEEWAY_SECONDS = 5;
 
 const isNumericDate = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
 
 /**
  * `exp` is required; `nbf` and `iat`, when present, must be numbers and not lie in the future
- * (beyond the leeway). A token issued "later" than now is as suspect as one not yet valid.
+ * (beyond `leewaySeconds`). A token issued "later" than now is as suspect as one not yet valid.
  */
-export function timesAreValid(payload: Record<string, unknown>, now: number): boolean {
+export function timesAreValid(payload: Record<string, unknown>, now: number, leewaySeconds: number): boolean {
   const seconds = now / 1000;
   const { exp, nbf, iat } = payload;
-  if (!isNumericDate(exp) || seconds >= exp + CLOCK_LEEWAY_SECONDS) return false;
-  if (nbf !== undefined && (!isNumericDate(nbf) || seconds < nbf - CLOCK_LEEWAY_SECONDS)) return false;
-  if (iat !== undefined && (!isNumericDate(iat) || seconds < iat - CLOCK_LEEWAY_SECONDS)) return false;
+  if (!isNumericDate(exp) || seconds >= exp + leewaySeconds) return false;
+  if (nbf !== undefined && (!isNumericDate(nbf) || seconds < nbf - leewaySeconds)) return false;
+  if (iat !== undefined && (!isNumericDate(iat) || seconds < iat - leewaySeconds)) return false;
   return true;
+}
+
+/**
+ * The JWS `typ` header (RFC 8725 §3.11): `undefined` when absent, else lowercased without the
+ * optional `application/` prefix (RFC 7515 §4.1.9 compares it case-insensitively).
+ */
+export function tokenType(header: Record<string, unknown>): string | undefined {
+  const { typ } = header;
+  if (typ === undefined) return undefined;
+  return typeof typ === "string" ? typ.toLowerCase().replace(/^application\//, "") : "";
 }
 
 /** Exact string equality: `https://idp.example/` and `https://idp.example` are different issuers. */

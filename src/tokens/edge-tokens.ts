@@ -2,8 +2,8 @@ import { CUSTOMER_UUID_PATTERN } from "../customers/schemas.ts";
 import { READ_SCOPES, type ReadScope } from "../keys/key-record.ts";
 import { randomBase62, sha256Hex } from "../lib/crypto.ts";
 import { base64UrlEncode } from "./base64url.ts";
-import { customerUuidIn, timesAreValid } from "./claims.ts";
-import { INVALID_TOKEN, type TokenFailure, tokenFailure } from "./failure.ts";
+import { customerUuidIn, EDGE_CLOCK_LEEWAY_SECONDS, timesAreValid, tokenType } from "./claims.ts";
+import { INVALID_TOKEN, type TokenFailure } from "./failure.ts";
 import { type ParsedJws, parseJws, verifySignature } from "./jws.ts";
 
 /*
@@ -13,6 +13,11 @@ import { type ParsedJws, parseJws, verifySignature } from "./jws.ts";
 
 /** Our `iss`: no identity provider uses it, so their tokens and ours cannot be confused. */
 export const EDGE_TOKEN_ISSUER = "customer-edge";
+/**
+ * Our explicit `typ` (RFC 8725 §3.11), set on every token we sign and required on every one we
+ * accept: a JWT of another kind signed under the same secret can never pass as a customer token.
+ */
+export const EDGE_TOKEN_TYPE = "customer-edge+jwt";
 /** HMAC-SHA-256 needs a key at least as long as its output to give its full strength. */
 export const MIN_SECRET_BYTES = 32;
 /** What an edge token may grant: reading (the read scopes), never issuing or administering. */
@@ -24,7 +29,7 @@ export interface EdgeSecrets {
   previous?: string | undefined;
 }
 
-/** False for a missing or too-short secret: a configuration error (503 `not_configured`). */
+/** False for a missing or too-short secret: issuing then answers 503 `not_configured`. */
 export function isUsableSigningSecret(secret: string | undefined): secret is string {
   return secret !== undefined && new TextEncoder().encode(secret).length >= MIN_SECRET_BYTES;
 }
@@ -91,7 +96,7 @@ export async function issueEdgeToken(input: IssueEdgeTokenInput): Promise<Issued
   const { kid, key } = await signingKeyFor(secret);
   const iat = Math.floor(now / 1000);
   const exp = iat + ttlSeconds;
-  const header = base64UrlEncode(JSON.stringify({ alg: "HS256", typ: "JWT", kid }));
+  const header = base64UrlEncode(JSON.stringify({ alg: "HS256", typ: EDGE_TOKEN_TYPE, kid }));
   const claims = { iss: EDGE_TOKEN_ISSUER, sub: customerUuid, azp: keyId, scope: scopes.join(" "), iat, exp };
   const payload = base64UrlEncode(JSON.stringify({ ...claims, jti: randomBase62(22) }));
   const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${header}.${payload}`));
@@ -104,8 +109,8 @@ export interface VerifiedEdgeToken {
   scopes: EdgeTokenScope[];
   /** The issuing API key's id: the caller must still find that key usable. */
   keyId: string;
-  /** Epoch milliseconds. */
-  expiresAt: number;
+  /** Epoch milliseconds: `exp` plus the few seconds of leeway our own clocks need. */
+  acceptedUntil: number;
 }
 
 function scopesIn(payload: Record<string, unknown>): EdgeTokenScope[] | undefined {
@@ -122,10 +127,10 @@ export async function verifyEdgeToken(
 ): Promise<VerifiedEdgeToken | TokenFailure> {
   const { current, previous } = secrets;
   if (!isUsableSigningSecret(current) || (previous !== undefined && !isUsableSigningSecret(previous))) {
-    return tokenFailure("not_configured");
+    return INVALID_TOKEN;
   }
   const jws = typeof token === "string" ? parseJws(token, ["HS256"]) : token;
-  if (jws?.alg !== "HS256" || jws.kid === undefined) return INVALID_TOKEN;
+  if (jws?.alg !== "HS256" || jws.kid === undefined || tokenType(jws.header) !== EDGE_TOKEN_TYPE) return INVALID_TOKEN;
   const candidates = await Promise.all([current, previous].filter((s) => s !== undefined).map(signingKeyFor));
   const signer = candidates.find((candidate) => candidate.kid === jws.kid);
   if (!signer || !(await verifySignature(jws, signer.key))) return INVALID_TOKEN;
@@ -135,10 +140,11 @@ export async function verifyEdgeToken(
   const scopes = scopesIn(payload);
   const valid =
     payload.iss === EDGE_TOKEN_ISSUER &&
-    timesAreValid(payload, now) &&
+    timesAreValid(payload, now, EDGE_CLOCK_LEEWAY_SECONDS) &&
     typeof payload.azp === "string" &&
     payload.azp !== "" &&
     typeof payload.jti === "string";
   if (!valid || !customerUuid || !scopes) return INVALID_TOKEN;
-  return { ok: true, customerUuid, scopes, keyId: payload.azp as string, expiresAt: (payload.exp as number) * 1000 };
+  const acceptedUntil = ((payload.exp as number) + EDGE_CLOCK_LEEWAY_SECONDS) * 1000;
+  return { ok: true, customerUuid, scopes, keyId: payload.azp as string, acceptedUntil };
 }

@@ -10,7 +10,9 @@ export type IdpAlg = Exclude<JwsAlg, "HS256">;
 export const IDP_ALGS: readonly IdpAlg[] = ["RS256", "ES256", "EdDSA"];
 
 /** Keys shorter than this are factorable with public effort; NIST has disallowed them since 2013. */
-const MIN_RSA_MODULUS_BYTES = 256;
+const MIN_RSA_MODULUS_BITS = 2048;
+/** Real keys use 65537 (or 3); a longer exponent is no sign of a key anyone generated honestly. */
+const MAX_RSA_EXPONENT_BYTES = 4;
 
 /** A published key reduced to its public members; private ones (`d`, `p`, ...) never get past here. */
 export type PublicJwk =
@@ -44,12 +46,38 @@ export function jwkFits(jwk: PublicJwk, alg: IdpAlg): boolean {
   if (!algOk) return false;
   switch (alg) {
     case "RS256":
-      return jwk.kty === "RSA" && (base64UrlDecode(jwk.n)?.length ?? 0) >= MIN_RSA_MODULUS_BYTES;
+      return jwk.kty === "RSA" && isStrongRsaKey(jwk.n, jwk.e);
     case "ES256":
       return jwk.kty === "EC" && jwk.crv === "P-256";
     case "EdDSA":
       return jwk.kty === "OKP" && jwk.crv === "Ed25519";
   }
+}
+
+/** Whether the key could verify a token of some algorithm we accept (readable, `use`/`alg` fitting). */
+export function isUsableJwk(jwk: PublicJwk): boolean {
+  return IDP_ALGS.some((alg) => jwkFits(jwk, alg));
+}
+
+/** Big-endian unsigned bytes without their leading zero bytes (which RFC 7518 forbids anyway). */
+function significant(bytes: Uint8Array): Uint8Array {
+  const first = bytes.findIndex((byte) => byte !== 0);
+  return first === -1 ? new Uint8Array(0) : bytes.subarray(first);
+}
+
+/**
+ * The modulus measured as the integer it is (zero bytes in front would make a 1024-bit key
+ * look like a 2048-bit one), and an exponent that is odd and at least 3: `e = 1` makes every
+ * "signature" verify, and some WebCrypto implementations do not refuse it on their own.
+ */
+export function isStrongRsaKey(n: string, e: string): boolean {
+  const modulus = significant(base64UrlDecode(n) ?? new Uint8Array(0));
+  const exponent = significant(base64UrlDecode(e) ?? new Uint8Array(0));
+  const bits = modulus.length === 0 ? 0 : (modulus.length - 1) * 8 + (32 - Math.clz32(modulus[0]!));
+  if (bits < MIN_RSA_MODULUS_BITS) return false;
+  if (exponent.length === 0 || exponent.length > MAX_RSA_EXPONENT_BYTES) return false;
+  const value = exponent.reduce((acc, byte) => acc * 256 + byte, 0);
+  return value >= 3 && value % 2 === 1;
 }
 
 /** The key as WebCrypto's, for `alg` only; `undefined` when it does not fit or will not import. */

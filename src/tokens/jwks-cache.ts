@@ -1,7 +1,7 @@
 import { readCapped } from "../lib/read-capped.ts";
 import { within } from "../lib/within.ts";
 import { INVALID_TOKEN, type TokenFailure, tokenFailure } from "./failure.ts";
-import { type IdpAlg, importJwk, type PublicJwk, readJwk } from "./jwk.ts";
+import { type IdpAlg, importJwk, isUsableJwk, type PublicJwk, readJwk } from "./jwk.ts";
 
 /** Between successful fetches, the set is refetched at most this often on its own. */
 export const JWKS_REFRESH_MS = 10 * 60_000;
@@ -10,9 +10,13 @@ export const JWKS_MIN_REFETCH_MS = 30_000;
 /** While the URL fails, keys already fetched keep verifying this long after the last success. */
 export const JWKS_MAX_STALE_MS = 24 * 3_600_000;
 export const JWKS_TIMEOUT_MS = 2_500;
-/** Real sets are a few KiB; this bounds what a broken or hostile endpoint can make us hold. */
-const MAX_JWKS_BYTES = 64 * 1024;
-const MAX_KEYS = 100;
+/** Real sets are a few KiB; a larger answer is refused unread, as a failed fetch. */
+export const MAX_JWKS_BYTES = 64 * 1024;
+/** Real sets hold a handful of keys (two or three during a rotation); usable keys past this are dropped, and logged. */
+export const MAX_JWKS_KEYS = 100;
+
+/** What one fetch brought: the keys to hold, or why nothing it brought replaces what is held. */
+type Fetched = { keys: Map<string, PublicJwk>; unusable: number; overCap: number } | { failure: string };
 
 export interface JwksCacheOptions {
   url: string;
@@ -35,8 +39,9 @@ export function isAllowedJwksUrl(url: string): boolean {
 
 /**
  * The identity provider's signing keys, held in memory. Build one per isolate (it is the
- * isolate's JWKS cache: bounded by MAX_KEYS, replaced wholesale on every successful fetch,
- * dropped 24 h after the last one). Never throws on what the URL answers, and never logs.
+ * isolate's JWKS cache: bounded by MAX_JWKS_KEYS, replaced wholesale on every successful fetch,
+ * dropped 24 h after the last one). Never throws on what the URL answers; logs a failed or
+ * trimmed fetch in one line.
  */
 export class JwksCache {
   readonly #options: JwksCacheOptions;
@@ -94,14 +99,21 @@ export class JwksCache {
   }
 
   async #load(): Promise<void> {
-    const keys = await this.#fetchKeys().catch(() => undefined);
-    if (!keys) return;
-    this.#keys = keys;
+    const fetched = await this.#fetchKeys().catch((): Fetched => ({ failure: "unreachable, or not JSON" }));
+    if ("failure" in fetched) {
+      // A failed fetch replaces nothing: the keys held keep verifying within JWKS_MAX_STALE_MS.
+      logJwks("JWKS refresh failed; keeping the keys already held", { reason: fetched.failure });
+      return;
+    }
+    if (fetched.unusable > 0 || fetched.overCap > 0) {
+      logJwks("JWKS keys dropped", { kept: fetched.keys.size, unusable: fetched.unusable, overCap: fetched.overCap });
+    }
+    this.#keys = fetched.keys;
     this.#imported = new Map();
     this.#lastSuccess = this.#options.now();
   }
 
-  async #fetchKeys(): Promise<Map<string, PublicJwk> | undefined> {
+  async #fetchKeys(): Promise<Fetched> {
     // Called unbound: workerd's global fetch refuses to run with another object as `this`.
     const { fetch, url } = this.#options;
     const response = await fetch(url, {
@@ -111,19 +123,31 @@ export class JwksCache {
     });
     if (response.status !== 200) {
       await response.body?.cancel();
-      return undefined;
+      return { failure: `status ${response.status}` };
     }
     const text = await readCapped(response, MAX_JWKS_BYTES);
-    if (text === undefined) return undefined;
-    const body: unknown = JSON.parse(text);
-    const entries = (body as { keys?: unknown } | null)?.keys;
-    if (!Array.isArray(entries)) return undefined;
+    if (text === undefined) return { failure: `larger than ${MAX_JWKS_BYTES} bytes` };
+    const entries = (JSON.parse(text) as { keys?: unknown } | null)?.keys;
+    if (!Array.isArray(entries)) return { failure: "no keys array" };
+    // Keys that can verify nothing we accept (unreadable, private-only, `use: enc`, another
+    // alg) go first, so the cap only ever cuts keys beyond the first MAX_JWKS_KEYS usable ones.
     const keys = new Map<string, PublicJwk>();
-    for (const entry of entries.slice(0, MAX_KEYS)) {
+    let unusable = 0;
+    let overCap = 0;
+    for (const entry of entries) {
       const read = readJwk(entry);
       // The first key published under a kid wins; a later duplicate cannot replace it.
-      if (read && !keys.has(read.kid)) keys.set(read.kid, read.jwk);
+      if (!read || !isUsableJwk(read.jwk)) unusable++;
+      else if (keys.has(read.kid)) continue;
+      else if (keys.size >= MAX_JWKS_KEYS) overCap++;
+      else keys.set(read.kid, read.jwk);
     }
-    return keys;
+    if (keys.size === 0) return { failure: "no usable key" };
+    return { keys, unusable, overCap };
   }
+}
+
+/** One line per fetch (at most one per JWKS_MIN_REFETCH_MS), never a key or the body. */
+function logJwks(message: string, detail: Record<string, unknown>): void {
+  console.warn(JSON.stringify({ level: "warn", message, ...detail }));
 }

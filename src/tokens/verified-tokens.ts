@@ -31,9 +31,12 @@ export class VerifiedTokens {
   async verify(token: string): Promise<VerifiedCustomerToken | TokenFailure> {
     const now = this.#clock.now();
     const known = this.#passed.get(token, now);
-    if (known && known.expiresAt > now) return known;
+    if (known && known.acceptedUntil > now) return known;
     const result = await verifyCustomerToken(token, this.#config, now);
-    if (result.ok) this.#passed.set(token, result, Math.min(VERIFIED_TOKEN_TTL_MS, result.expiresAt - now), now);
+    // A verdict is kept only while the token itself still passes (a token inside its leeway
+    // after `exp` has little left), so an entry never outlives its token.
+    const keepMs = result.ok ? Math.min(VERIFIED_TOKEN_TTL_MS, result.acceptedUntil - now) : 0;
+    if (result.ok && keepMs > 0) this.#passed.set(token, result, keepMs, now);
     return result;
   }
 }

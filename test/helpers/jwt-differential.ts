@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
 import { CUSTOMER_UUID_PATTERN } from "../../src/customers/schemas.ts";
+import { CLOCK_LEEWAY_SECONDS } from "../../src/tokens/claims.ts";
 
 /*
  * The JWT attack corpus runs through our verifier and through `jose` (a dev dependency used only
@@ -10,7 +11,8 @@ import { CUSTOMER_UUID_PATTERN } from "../../src/customers/schemas.ts";
  */
 export const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 export const SECONDS = NOW / 1000;
-export const LEEWAY = 60;
+/** The identity provider's leeway; our own tokens have their own (EDGE_CLOCK_LEEWAY_SECONDS). */
+export const LEEWAY = CLOCK_LEEWAY_SECONDS;
 
 export interface Case {
   name: string;

@@ -66,6 +66,8 @@ export class Services {
     this.keys = new ApiKeyStore(
       env.API_KEYS,
       tagSecret === undefined ? notConfigured(settings.unavailable.keyCreation) : new KeyTagger(tagSecret),
+      undefined,
+      clock,
     );
     const idp = settings.identityProvider;
     this.customerTokens = new VerifiedTokens(

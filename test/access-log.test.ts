@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { call, withKey } from "./helpers/app.ts";
 import { putCustomer, TEST_PERSONAL_NUMBER, uniqueUuid, upstreamCustomer } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
-import { logLines } from "./helpers/leak-scan.ts";
+import { logLines } from "./helpers/logs.ts";
 
 function logLineFor(requestId: string): Record<string, unknown> {
   const matching = logLines.filter((line) => line.includes(`"requestId":"${requestId}"`));

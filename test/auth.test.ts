@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
+import { manualClock } from "../src/lib/clock.ts";
 import { adminHeaders, call, json, withKey } from "./helpers/app.ts";
 import {
   countingKv,
@@ -81,11 +82,13 @@ describeAdminAuth([
   },
 ]);
 
-describe("revocation and expiry", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+/** An isolate of its own whose clock the test moves (its key memory, key expiry). */
+function isolateWithClock() {
+  const clock = manualClock();
+  return { clock, app: createApp({ clock }) };
+}
 
+describe("revocation and expiry", () => {
   it("refuses a revoked key at once in this isolate although its valid record was cached", async () => {
     const { id, key } = await createKey();
     const { path } = await customerRequest();
@@ -110,33 +113,41 @@ describe("revocation and expiry", () => {
   it("sees a revocation written by another isolate once the 60 s in-memory copy has aged out", async () => {
     const { id, key } = await createKey();
     const { path } = await customerRequest();
-    expect((await call(path, withKey(key))).status).toBe(200);
+    const { clock, app } = isolateWithClock();
+    expect((await call(path, { ...withKey(key), app })).status).toBe(200);
     // What another isolate's revoke leaves behind: only the KV record changes.
     const hash = await env.API_KEYS.get(`key:id:${id}`);
     const record = JSON.parse((await env.API_KEYS.get(`key:hash:${hash}`))!);
     await env.API_KEYS.put(`key:hash:${hash}`, JSON.stringify({ ...record, revokedAt: new Date().toISOString() }));
-    expect((await call(path, withKey(key))).status).toBe(200);
-    vi.setSystemTime(Date.now() + 61_000);
-    await expectProblem(await call(path, withKey(key)), 401, "unauthorized");
+    clock.advance(59_000);
+    expect((await call(path, { ...withKey(key), app })).status).toBe(200);
+    clock.advance(2_000);
+    await expectProblem(await call(path, { ...withKey(key), app }), 401, "unauthorized");
   });
 
   it("refuses a key whose expiry passes while its record is cached", async () => {
-    const expiresAt = Date.now() + 60 * 60 * 1000;
+    const { clock, app } = isolateWithClock();
+    const expiresAt = clock.now() + 30_000;
     const { key } = await createKey({ expiresAt: new Date(expiresAt).toISOString() });
     const { path } = await customerRequest();
-    expect((await call(path, withKey(key))).status).toBe(200);
+    const apiKeys = countingKv(env.API_KEYS);
+    const viaCounter = { ...withKey(key), app, vars: { API_KEYS: apiKeys.kv } };
+    expect((await call(path, viaCounter)).status).toBe(200);
+    const reads = apiKeys.reads();
 
-    // Only Date is faked (no timers): the Worker runs in this isolate and reads this clock.
-    vi.setSystemTime(expiresAt + 1_000);
-    await expectProblem(await call(path, withKey(key)), 401, "unauthorized");
+    // Inside the 60 s the record stays in memory: the refusal is decided from that copy.
+    clock.set(expiresAt + 1_000);
+    await expectProblem(await call(path, viaCounter), 401, "unauthorized");
+    expect(apiKeys.reads()).toBe(reads);
   });
 
   it("keeps answering with a key until its expiry", async () => {
-    const expiresAt = Date.now() + 60 * 60 * 1000;
+    const { clock, app } = isolateWithClock();
+    const expiresAt = clock.now() + 60 * 60 * 1000;
     const { key } = await createKey({ expiresAt: new Date(expiresAt).toISOString() });
     const { path } = await customerRequest();
-    vi.setSystemTime(expiresAt - 1_000);
-    expect((await call(path, withKey(key))).status).toBe(200);
+    clock.set(expiresAt - 1_000);
+    expect((await call(path, { ...withKey(key), app })).status).toBe(200);
   });
 });
 

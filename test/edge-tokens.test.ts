@@ -7,7 +7,7 @@ import {
   secretKeyId,
   verifyEdgeToken,
 } from "../src/tokens/edge-tokens.ts";
-import { headerOf, payloadOf, signHs256, withPayload } from "./helpers/tokens.ts";
+import { headerOf, payloadOf, signHs256, withPayload } from "./helpers/raw-jwt.ts";
 
 const CURRENT = "current-signing-secret-0123456789abcdef";
 const PREVIOUS = "previous-signing-secret-0123456789abcdef";

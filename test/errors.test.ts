@@ -1,29 +1,30 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import apiDoc from "../docs/api.md?raw";
 import { parseSettings } from "../src/env.ts";
 import { ERRORS } from "../src/lib/errors.ts";
 import { call, json, withKey } from "./helpers/app.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
+import { expectLogged } from "./helpers/logs.ts";
+import { markdownTable } from "./helpers/markdown-table.ts";
 
-/** The table of docs/api.md#errors, copied by hand: the contract the code must keep. */
-const DOCUMENTED_ERRORS: [number, string][] = [
-  [400, "invalid_customer_uuid"],
-  [400, "invalid_request"],
-  [401, "unauthorized"],
-  [403, "forbidden"],
-  [404, "customer_not_found"],
-  [404, "not_found"],
-  [405, "method_not_allowed"],
-  [429, "rate_limited"],
-  [502, "upstream_error"],
-  [503, "not_configured"],
-  [503, "upstream_busy"],
-  [504, "upstream_timeout"],
-  [500, "internal_error"],
-];
+/** docs/api.md's error table as the document itself has it: the contract the code must keep. */
+const DOCUMENTED_ERRORS: [number, string][] = markdownTable(apiDoc, "## Errors").map(([status, code]) => [
+  Number(status),
+  code ?? "",
+]);
 
 describe("the error table", () => {
+  it("is read from docs/api.md: a status and a code on every row", () => {
+    expect(DOCUMENTED_ERRORS.length).toBeGreaterThanOrEqual(10);
+    for (const [status, code] of DOCUMENTED_ERRORS) {
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(status).toBeLessThan(600);
+      expect(code).toMatch(/^[a-z_]+$/);
+    }
+  });
+
   it.each(DOCUMENTED_ERRORS)("maps %i to %s as documented", (status, code) => {
     expect(ERRORS[code as keyof typeof ERRORS]?.status).toBe(status);
   });
@@ -108,6 +109,9 @@ describe("problem+json answers", () => {
     expect(JSON.parse(text).code).toBe("internal_error");
     expect(text).not.toContain("secret-internal-detail");
     expect(text).not.toContain("at ");
+    // What broke goes to the log only, under the answer's request id.
+    const [line] = expectLogged('"message":"unhandled error"', `"requestId":"${response.headers.get("X-Request-Id")}"`);
+    expect(line).toContain("kv exploded");
   });
 });
 
@@ -143,11 +147,15 @@ describe("configuration", () => {
       expect(body.code).toBe("not_configured");
       expect(body.detail).toContain(name);
       if (value) expect(body.detail).not.toContain(value);
+      const [line] = expectLogged('"message":"invalid configuration"', `${name} is not valid`);
+      expect(JSON.parse(line!).problems).toEqual([`${name} is not valid`]);
     },
   );
 
   it("parses absent vars to the documented defaults", () => {
-    expect(parseSettings({} as Env)).toEqual({
+    const parsed = parseSettings({} as Env);
+    expectLogged("invalid configuration", "API_KEY_TAG_SECRET is not set");
+    expect(parsed).toEqual({
       unavailable: {
         cache: [],
         customerReads: ["FRONTPAYMENT_TOKEN is not set"],
@@ -176,19 +184,17 @@ describe("configuration", () => {
       CUSTOMER_JWT_ISSUER: "https://id.example",
       CUSTOMER_JWT_AUDIENCE: "shop",
       CUSTOMER_JWT_JWKS_URL: "https://id.example/jwks.json",
+      API_KEY_TAG_SECRET: "a tag secret of at least thirty-two bytes",
     };
     const read = (scopes: string) => parseSettings({ ...provider, CUSTOMER_JWT_SCOPES: scopes } as unknown as Env);
     expect(read(" addresses:read  customers:read addresses:read ").identityProvider).toMatchObject({
       scopes: ["addresses:read", "customers:read"],
     });
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     for (const bad of ["customers:read tokens:issue", "   ", "customers:write"]) {
-      logged.mockClear();
       // Its tokens are then refused (401); the operator's log names the setting.
       expect(read(bad).identityProvider, bad).toBeUndefined();
-      expect(String(logged.mock.calls[0]?.[0]), bad).toContain("CUSTOMER_JWT_SCOPES");
+      expectLogged("invalid configuration", "CUSTOMER_JWT_SCOPES is not valid");
     }
-    logged.mockRestore();
   });
 
   it("accepts a FRONTPAYMENT_BASE_URL with a trailing slash", async () => {

@@ -3,7 +3,8 @@ import { base64UrlEncode } from "../src/tokens/base64url.ts";
 import { verifyIdpToken } from "../src/tokens/idp-tokens.ts";
 import { jwkFits } from "../src/tokens/jwk.ts";
 import { JwksCache, MAX_JWKS_KEYS } from "../src/tokens/jwks-cache.ts";
-import { IDP_AUDIENCE, IDP_CLAIM, newIdentityProvider } from "./helpers/identity-provider.ts";
+import { IDP_AUDIENCE, IDP_CLAIM, newIdentityProvider } from "./helpers/identity-provider-client.ts";
+import { expectLogged } from "./helpers/logs.ts";
 
 /*
  * What an identity provider's key set may hold, and what we do with it: an answer with no usable
@@ -154,6 +155,7 @@ describe("RSA keys", () => {
     const token = `${header}.${payload}.${base64UrlEncode(new Uint8Array(signature))}`;
     const config = { issuer: idp.issuer, audience: IDP_AUDIENCE, jwks, claim: IDP_CLAIM, scopes: ["customers:read"] };
     expect(await verifyIdpToken(token, config, START)).toEqual({ ok: false, reason: "invalid_token" });
+    expectLogged("JWKS keys dropped", '"unusable":1');
   });
 });
 

@@ -6,8 +6,9 @@ import {
   IDP_CLAIM,
   newIdentityProvider,
   type TestIdentityProvider,
-} from "./helpers/identity-provider.ts";
-import { payloadOf, withPayload } from "./helpers/tokens.ts";
+} from "./helpers/identity-provider-client.ts";
+import { expectLogged } from "./helpers/logs.ts";
+import { payloadOf, withPayload } from "./helpers/raw-jwt.ts";
 
 /*
  * Tokens from the merchant's identity provider, checked against the development provider's
@@ -84,6 +85,7 @@ describe("identity provider tokens", () => {
     expect((await verify(accepted)).ok).toBe(true);
     for (const [jwk, token] of refused) expect(await verify(token), jwk).toEqual(INVALID);
     expect(await idp.jwksFetches()).toBe(1);
+    expectLogged("JWKS keys dropped", '"unusable":4');
   });
 
   it("never follows jku, x5u, jwk or x5c headers: such tokens are refused and the other URL is never fetched", async () => {

@@ -4,7 +4,8 @@ import { base64UrlEncode } from "../src/tokens/base64url.ts";
 import { jwkFits } from "../src/tokens/jwk.ts";
 import { JwksCache } from "../src/tokens/jwks-cache.ts";
 import { parseJws } from "../src/tokens/jws.ts";
-import { newIdentityProvider } from "./helpers/identity-provider.ts";
+import { newIdentityProvider } from "./helpers/identity-provider-client.ts";
+import { expectLogged } from "./helpers/logs.ts";
 
 /*
  * The JWKS cache against the development provider over real HTTP. The cache's clock is a
@@ -133,6 +134,7 @@ describe("JWKS cache", () => {
       await idp.recover();
       advance(30 * SECOND);
       expect((await lookUp(token)).ok).toBe(true);
+      expectLogged("JWKS refresh failed; keeping the keys already held");
     },
   );
 
@@ -144,6 +146,7 @@ describe("JWKS cache", () => {
     advance(10 * MINUTE);
     expect((await lookUp(token)).ok).toBe(true);
     expect(await idp.jwksFetches()).toBe(2);
+    expectLogged("JWKS refresh failed");
   });
 
   it("answers jwks_unavailable with no keys at all, fetching at most once per 30 s", async () => {
@@ -156,6 +159,7 @@ describe("JWKS cache", () => {
     advance(30 * SECOND);
     expect((await lookUp(token)).ok).toBe(true);
     expect(await idp.jwksFetches()).toBe(2);
+    expectLogged("JWKS refresh failed", "status 500");
   });
 
   it("never throws on a hostile JWKS and never imports private or unusable members", async () => {
@@ -214,6 +218,11 @@ describe("JWKS cache", () => {
       now: () => START,
     });
     expect(await broken.keyFor("any", "ES256")).toEqual({ ok: false, reason: "jwks_unavailable" });
+    // Each refusal is one line for the operator, saying what was wrong, never the keys.
+    expectLogged("JWKS keys dropped", '"unusable":7');
+    expectLogged("JWKS refresh failed", "larger than 65536 bytes");
+    expectLogged("JWKS refresh failed", "no keys array");
+    expectLogged("JWKS refresh failed", "unreachable, or not JSON");
   });
 
   it("fits a key to an algorithm by its kty and crv, not by whether WebCrypto would import it", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { findLeaks, type RecordedAnswer } from "./helpers/leak-scan.ts";
+import { expectLogged, logLines, unclaimedLines } from "./helpers/logs.ts";
 
 const answer = (url: string, status: number, body: string, headers: [string, string][] = []): RecordedAnswer => ({
   url,
@@ -37,5 +38,21 @@ describe("the leak scan", () => {
     expect(findLeaks([issued], [], [token])).toEqual([]);
     expect(findLeaks([answer("/v1/me", 401, JSON.stringify({ detail: token }))], [], [token])).toHaveLength(1);
     expect(findLeaks([], [`{"route":"/v1/me","authorization":"Bearer ${token}"}`], [token])).toHaveLength(1);
+  });
+});
+
+// The check after every test (an error line nobody claimed fails it) must itself see lines.
+describe("captured log lines", () => {
+  it("holds an error line for the test to claim, and expectLogged refuses a line never logged", () => {
+    const line = JSON.stringify({ level: "error", message: "probe from the log capture test" });
+    console.error(line);
+    console.log(JSON.stringify({ level: "warn", message: "probe warning" }));
+    console.log(JSON.stringify({ level: "info", message: "probe info" }));
+    expect(unclaimedLines()).toEqual([line, '{"level":"warn","message":"probe warning"}']);
+    expect(logLines).toContain('{"level":"info","message":"probe info"}');
+    expect(expectLogged("probe from the log capture test")).toEqual([line]);
+    expectLogged("probe warning");
+    expect(unclaimedLines()).toEqual([]);
+    expect(() => expectLogged("a line nobody logged")).toThrow();
   });
 });

@@ -131,25 +131,30 @@ describe("Frontpayment's rate budget", () => {
 
 describe("concurrent upstream calls", () => {
   it(`runs at most ${MAX_CONCURRENT} at once and queues the rest`, async () => {
+    const total = MAX_CONCURRENT + 8;
     let running = 0;
+    let started = 0;
     let most = 0;
     const gates: (() => void)[] = [];
     const guard = new UpstreamGuard();
     const task = () =>
       guard.withSlot(10_000, async () => {
         running++;
+        started++;
         most = Math.max(most, running);
         await new Promise<void>((resolve) => gates.push(resolve));
         running--;
         return "done";
       });
-    const results = Array.from({ length: MAX_CONCURRENT + 8 }, task);
+    const results = Array.from({ length: total }, task);
     await vi.waitFor(() => expect(gates).toHaveLength(MAX_CONCURRENT));
-    while (gates.length > 0) {
+    expect(started).toBe(MAX_CONCURRENT);
+    // Each finished call lets exactly one queued call start: wait for that start, not for time.
+    for (let finished = 1; finished <= total; finished++) {
       gates.shift()!();
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      await vi.waitFor(() => expect(started).toBe(Math.min(MAX_CONCURRENT + finished, total)));
     }
-    expect(await Promise.all(results)).toEqual(Array(MAX_CONCURRENT + 8).fill("done"));
+    expect(await Promise.all(results)).toEqual(Array(total).fill("done"));
     expect(most).toBe(MAX_CONCURRENT);
   });
 

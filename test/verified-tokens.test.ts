@@ -4,7 +4,7 @@ import { issueEdgeToken } from "../src/tokens/edge-tokens.ts";
 import { VERIFIED_TOKEN_TTL_MS, VerifiedTokens } from "../src/tokens/verified-tokens.ts";
 import type { CustomerTokenConfig } from "../src/tokens/verify-customer-token.ts";
 import { remember } from "./helpers/customer-tokens.ts";
-import { payloadOf, withPayload } from "./helpers/tokens.ts";
+import { payloadOf, withPayload } from "./helpers/raw-jwt.ts";
 
 const SECRET = "verified-tokens-test-secret-0123456789abcdef";
 

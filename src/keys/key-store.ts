@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
+import { type Clock, systemClock } from "../lib/clock.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import type { ApiError } from "../lib/errors.ts";
 import type { Scope } from "../lib/scopes.ts";
@@ -51,11 +52,18 @@ export class ApiKeyStore {
   readonly #known: KeyMemory["known"];
   readonly #byId: KeyMemory["byId"];
   readonly #tagger: KeyTagger | ApiError;
+  readonly #clock: Clock;
 
   /** `tagger` is an error when API_KEY_TAG_SECRET is missing: no key verifies, creating one throws it. */
-  constructor(kv: KVNamespace, tagger: KeyTagger | ApiError, memory: KeyMemory = newKeyMemory()) {
+  constructor(
+    kv: KVNamespace,
+    tagger: KeyTagger | ApiError,
+    memory: KeyMemory = newKeyMemory(),
+    clock: Clock = systemClock,
+  ) {
     this.#kv = kv;
     this.#tagger = tagger;
+    this.#clock = clock;
     this.#known = memory.known;
     this.#byId = memory.byId;
   }
@@ -88,7 +96,7 @@ export class ApiKeyStore {
   async find(key: string): Promise<ApiKeyRecord | null> {
     if (!isWellFormedApiKey(key)) return null;
     const hash = await sha256Hex(key);
-    const remembered = this.#known.get(hash);
+    const remembered = this.#known.get(hash, this.#clock.now());
     if (remembered) return remembered;
     if (this.#tagger instanceof Error || !(await this.#tagger.isTagged(key))) return null;
     const record = parseRecord(await this.#kv.get(hashKey(hash), "json"));
@@ -101,13 +109,13 @@ export class ApiKeyStore {
    * most calls; revoked and expired records are returned as they are.
    */
   async findById(id: string): Promise<ApiKeyRecord | null> {
-    const remembered = this.#byId.get(id);
+    const remembered = this.#byId.get(id, this.#clock.now());
     if (remembered !== undefined) return remembered;
     const { value: hash, metadata } = await this.#kv.getWithMetadata<IdMetadata>(idKey(id));
     const record = hash
       ? (parseRecord(metadata?.record) ?? parseRecord(await this.#kv.get(hashKey(hash), "json")))
       : null;
-    this.#byId.set(id, record);
+    this.#byId.set(id, record, undefined, this.#clock.now());
     return record;
   }
 
@@ -142,8 +150,9 @@ export class ApiKeyStore {
   }
 
   #remember(hash: string, record: ApiKeyRecord): void {
-    this.#known.set(hash, record);
-    this.#byId.set(record.id, record);
+    const now = this.#clock.now();
+    this.#known.set(hash, record, undefined, now);
+    this.#byId.set(record.id, record, undefined, now);
   }
 
   #putIdEntry(hash: string, record: ApiKeyRecord): Promise<void> {

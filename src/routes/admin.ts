@@ -28,7 +28,8 @@ export const adminRoutes = new Hono<AppEnv>()
   })
   .get("/admin/keys", async (c) => {
     const records = await c.get("services").keys.list();
-    return c.json({ keys: records.map(keyView) }, 200, { "Cache-Control": "no-store" });
+    const now = c.get("services").clock.now();
+    return c.json({ keys: records.map((record) => keyView(record, now)) }, 200, { "Cache-Control": "no-store" });
   })
   .delete("/admin/keys/:id", sValidator("param", KeyIdParam, problemHook("not_found")), async (c) => {
     const revoked = await c.get("services").keys.revoke(c.req.valid("param").id);
@@ -44,7 +45,7 @@ export const adminRoutes = new Hono<AppEnv>()
     throw invalidCustomerUuid();
   });
 
-function keyView(record: ApiKeyRecord): KeyView {
-  const status = record.revokedAt ? "revoked" : isExpired(record) ? "expired" : "active";
+function keyView(record: ApiKeyRecord, now: number): KeyView {
+  const status = record.revokedAt ? "revoked" : isExpired(record, now) ? "expired" : "active";
   return { ...record, status };
 }

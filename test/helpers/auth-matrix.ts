@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app.ts";
 import { isWellFormedApiKey } from "../../src/keys/key-format.ts";
+import { manualClock } from "../../src/lib/clock.ts";
 import { SCOPES, type Scope } from "../../src/lib/scopes.ts";
 import { TEST_ADMIN_TOKEN } from "../support/constants.ts";
 import { type CallOptions, call } from "./app.ts";
@@ -66,27 +68,28 @@ export function expectBearerChallenge(response: Response): void {
 export function send(
   request: PreparedRequest,
   headers: Record<string, string> | [string, string][] = {},
-  options: { query?: string; vars?: CallOptions["vars"] } = {},
+  options: { query?: string; vars?: CallOptions["vars"]; app?: CallOptions["app"] } = {},
 ): Promise<Response> {
   const merged = new Headers(request.init?.headers);
   for (const [name, value] of Array.isArray(headers) ? headers : Object.entries(headers)) merged.append(name, value);
   const path = options.query
     ? `${request.path}${request.path.includes("?") ? "&" : "?"}${options.query}`
     : request.path;
-  return call(path, { ...request.init, headers: merged, ...(options.vars && { vars: options.vars }) });
+  const { vars, app } = options;
+  return call(path, { ...request.init, headers: merged, ...(vars && { vars }), ...(app && { app }) });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * A key that has really expired. The admin API refuses an `expiresAt` in the past, so the key is
- * created to expire a second from now and the clock is waited out; no clock is faked.
+ * A key as an isolate sees it once the key has expired. The admin API refuses an `expiresAt` in
+ * the past, so the key expires a minute from now, and `later` is an app (an isolate of its own)
+ * whose injected clock reads a second past that: nothing sleeps and nothing fakes Date.
  */
 export async function createExpiredKey(body: Parameters<typeof createKey>[0] = {}) {
-  const expiresAt = Date.now() + 1_000;
+  const clock = manualClock();
+  const expiresAt = clock.now() + 60_000;
   const created = await createKey({ ...body, expiresAt: new Date(expiresAt).toISOString() });
-  while (Date.now() <= expiresAt) await sleep(expiresAt - Date.now() + 10);
-  return created;
+  clock.set(expiresAt + 1_000);
+  return { ...created, later: createApp({ clock }) };
 }
 
 /** A key with the right format and a checksum that does not match its secret. */
@@ -171,9 +174,11 @@ export function describeApiKeyAuth(route: ApiKeyRoute): void {
     });
 
     it("refuses an expired key", async () => {
-      const { key } = await createExpiredKey({ scopes: [...route.scopes] });
+      const { key, later } = await createExpiredKey({ scopes: [...route.scopes] });
+      // Still good now: only the later clock makes it fail.
+      expect((await send(await route.prepare(), { Authorization: `Bearer ${key}` })).status).toBe(route.okStatus);
       const request = await route.prepare();
-      await expectUnauthorized(request, await send(request, { Authorization: `Bearer ${key}` }));
+      await expectUnauthorized(request, await send(request, { Authorization: `Bearer ${key}` }, { app: later }));
     });
 
     it(`refuses a key without ${route.scopes.join(" or ")} with 403`, async () => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { CustomerCache } from "../../src/customers/customer-cache.ts";
 import type { Customer } from "../../src/customers/schemas.ts";
 import { parseSettings } from "../../src/env.ts";
-import { adminHeaders, call, customerMemory } from "./app.ts";
+import { adminHeaders, type CallOptions, call, customerMemory } from "./app.ts";
 
 /** The real cache over the test's KV and the app's hot tier, to set up cached states directly. */
 export function customerCache(): CustomerCache {
@@ -31,6 +31,6 @@ export async function seedCache(uuid: string, ageSeconds: number, name?: string)
 }
 
 /** DELETE /admin/cache/customers/{uuid} with the admin token, as an operator purges. */
-export function purgeCustomer(uuid: string): Promise<Response> {
-  return call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders() });
+export function purgeCustomer(uuid: string, options: CallOptions = {}): Promise<Response> {
+  return call(`/admin/cache/customers/${uuid}`, { method: "DELETE", headers: adminHeaders(), ...options });
 }

@@ -10,7 +10,7 @@ export type Behaviour = (
   | { mode: "throttled" | "throttled-date"; retryAfterSeconds?: number }
   | { mode: "slow"; delayMs: number }
   | { mode: "fail-then-ok"; failures: number; status: number }
-) & { delayMs?: number };
+) & { delayMs?: number; hold?: boolean };
 
 const emulator = () => emulatorClient(env.FRONTPAYMENT_BASE_URL);
 
@@ -38,6 +38,16 @@ export function putCustomer(
 /** How many upstream requests the emulator has seen for this uuid. */
 export function upstreamRequests(uuid: string): Promise<number> {
   return emulator().upstreamRequests(uuid);
+}
+
+/** How many of this uuid's requests the emulator holds (`behaviour.hold`) right now. */
+export function heldRequests(uuid: string): Promise<number> {
+  return emulator().heldRequests(uuid);
+}
+
+/** Lets the held requests of this uuid answer; returns how many there were. */
+export function releaseHeld(uuid: string): Promise<number> {
+  return emulator().release(uuid);
 }
 
 export function emulatorStats(): Promise<EmulatorStats> {

@@ -3,7 +3,7 @@ import { KeyTagger } from "../../src/keys/key-format.ts";
 import type { KeyView } from "../../src/keys/key-record.ts";
 import type { Scope } from "../../src/lib/scopes.ts";
 import { TEST_API_KEY_TAG_SECRET } from "../support/constants.ts";
-import { adminHeaders, call } from "./app.ts";
+import { adminHeaders, type CallOptions, call } from "./app.ts";
 
 /**
  * A made-up key: the right prefix, length and public checksum, as anyone can compute them, but
@@ -62,8 +62,10 @@ export async function revokeKey(id: string): Promise<Response> {
 }
 
 /** GET /admin/keys; `text` is the raw answer, for tests that search it for what must not be there. */
-export async function listKeys(): Promise<{ response: Response; text: string; keys: KeyView[] }> {
-  const response = await call("/admin/keys", { headers: adminHeaders() });
+export async function listKeys(
+  options: CallOptions = {},
+): Promise<{ response: Response; text: string; keys: KeyView[] }> {
+  const response = await call("/admin/keys", { headers: adminHeaders(), ...options });
   const text = await response.text();
   return { response, text, keys: (JSON.parse(text) as { keys: KeyView[] }).keys };
 }

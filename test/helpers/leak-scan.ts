@@ -1,25 +1,26 @@
-import { afterAll, expect, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, expect } from "vitest";
 import { TEST_ADMIN_TOKEN, TEST_FRONTPAYMENT_TOKEN, TEST_TOKEN_SIGNING_SECRET } from "../support/constants.ts";
 import { PERSONAL_NUMBERS } from "../support/seed-customers.ts";
 import { answers } from "./app.ts";
 import { createdTokens } from "./customer-tokens.ts";
 import { TEST_PERSONAL_NUMBER } from "./emulator.ts";
 import { createdKeys } from "./keys.ts";
+import { clearLogLines, logLines, resetUnclaimed, unclaimedLines } from "./logs.ts";
 
 /**
  * Registered for every test file (vitest `setupFiles`): after the file's tests, every answer
  * they produced and every line the Worker logged is searched for the secrets and personal data
  * that must never leave it. The one answer allowed to hold a key or a customer token is the
- * one that created it.
+ * one that created it. After each test, an error or warning line the test did not claim with
+ * `expectLogged` (logs.ts) fails it: nothing failure-looking goes by unread.
  */
-export const logLines: string[] = [];
-for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-  const original = console[method].bind(console);
-  vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-    logLines.push(args.map(String).join(" "));
-    original(...args);
-  });
-}
+beforeEach(() => {
+  resetUnclaimed();
+});
+
+afterEach(() => {
+  expect(unclaimedLines(), "error or warning lines this test logged without expectLogged()").toEqual([]);
+});
 
 export interface RecordedAnswer {
   url: string;
@@ -73,5 +74,9 @@ afterAll(() => {
     ...createdKeys.map(({ key }) => key),
     ...createdTokens,
   ];
-  expect(findLeaks(answers, logLines, secrets)).toEqual([]);
+  const leaks = findLeaks(answers, logLines, secrets);
+  // Files share one isolate: the next file's scan reads only its own answers and lines.
+  answers.length = 0;
+  clearLogLines();
+  expect(leaks).toEqual([]);
 });

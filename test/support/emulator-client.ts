@@ -40,6 +40,18 @@ export function emulatorClient(baseUrl: string) {
       return ((await response.json()) as { requests: number }).requests;
     },
 
+    /** How many of this uuid's requests `behaviour.hold` is holding right now. */
+    async heldRequests(uuid: string): Promise<number> {
+      const response = await fetch(`${baseUrl}/__emulator/stats/${uuid}`);
+      return ((await response.json()) as { held: number }).held;
+    },
+
+    /** Lets every held request of this uuid answer; returns how many there were. */
+    async release(uuid: string): Promise<number> {
+      const response = await fetch(`${baseUrl}/__emulator/release/${uuid}`, { method: "POST" });
+      return ((await response.json()) as { released: number }).released;
+    },
+
     async stats(): Promise<EmulatorStats> {
       const response = await fetch(`${baseUrl}/__emulator/stats`);
       return (await response.json()) as EmulatorStats;

@@ -144,6 +144,7 @@ function parseCustomer(body: unknown, previous: Customer | undefined): Customer 
   ) {
     return "behaviour.failures, behaviour.delayMs and behaviour.retryAfterSeconds must be non-negative integers";
   }
+  if (behaviour.hold !== undefined && typeof behaviour.hold !== "boolean") return "behaviour.hold must be a boolean";
   const data = "data" in body ? body.data : previous?.data;
   if (["ok", "slow", "fail-then-ok", "huge"].includes(behaviour.mode as Mode) && data === undefined) {
     return `mode "${String(behaviour.mode)}" needs data`;
@@ -180,6 +181,20 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     redirectsFollowed: 0,
   });
   let stats = emptyStats();
+  // Requests held by `behaviour.hold`, per uuid: each entry lets one answer go.
+  const held = new Map<string, (() => void)[]>();
+  function hold(uuid: string): Promise<void> {
+    return new Promise((resolve) => {
+      held.set(uuid, [...(held.get(uuid) ?? []), resolve]);
+      closing.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+  function release(uuid: string): number {
+    const waiting = held.get(uuid) ?? [];
+    held.delete(uuid);
+    for (const resolve of waiting) resolve();
+    return waiting.length;
+  }
   // Aborted on close, so pending delays (a "slow" customer waits 10 s) end instead of holding the process.
   const closing = new AbortController();
   const pause = (ms: number) => sleep(ms, undefined, { signal: closing.signal });
@@ -256,6 +271,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
     const { data, headers } = customer;
     const behaviour = behaviourFor(customer);
+    if (customer.behaviour.hold) await hold(uuid);
     await pause(latencyMs + (behaviour.delayMs ?? (behaviour.mode === "slow" ? slowMs : 0)));
     answer(req, res, uuid, behaviour, data, headers);
   }
@@ -279,7 +295,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
       return serveCustomer(req, res, path.slice(CUSTOMER_ROUTE.length));
     if (req.method === "PUT" && control === "customers") return putCustomer(req, res, id);
     if (req.method === "GET" && control === "stats" && id)
-      return sendJson(res, 200, { requests: stats.byUuid.get(id) ?? 0 });
+      return sendJson(res, 200, { requests: stats.byUuid.get(id) ?? 0, held: held.get(id)?.length ?? 0 });
+    if (req.method === "POST" && control === "release" && id) return sendJson(res, 200, { released: release(id) });
     if (req.method === "GET" && control === "stats")
       return sendJson(res, 200, { ...stats, byUuid: Object.fromEntries(stats.byUuid) });
     if (req.method === "POST" && control === "reset-stats") {

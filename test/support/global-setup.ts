@@ -6,6 +6,8 @@ import { startEmulator } from "./frontpayment-emulator.ts";
 declare module "vitest" {
   interface ProvidedContext {
     emulatorUrl: string;
+    /** Set in vitest.config.ts; read by test/helpers/logs.ts. */
+    showWorkerLogs: boolean;
   }
 }
 

@@ -33,6 +33,11 @@ export interface Behaviour {
   failures?: number;
   delayMs?: number;
   retryAfterSeconds?: number;
+  /**
+   * Hold each answer until POST /__emulator/release/<uuid>, so a test acts while a call is
+   * provably in flight. The answer is the one due when the request arrived.
+   */
+  hold?: boolean;
 }
 
 /** Numbers where Frontpayment documents strings: its own examples elsewhere send them so. */

@@ -7,7 +7,7 @@ declare module "vitest" {
   }
 }
 
-/** The development identity provider's control API (test/support/identity-provider.ts). */
+/** A client of the development identity provider's control API (the server is test/support/identity-provider.ts). */
 export type IdpAlg = "ES256" | "RS256" | "EdDSA";
 export type MintAlg = IdpAlg | "HS256" | "none";
 export type FailMode = "status" | "malformed" | "hang";

@@ -7,10 +7,10 @@ import { call, json, withKey } from "./helpers/app.ts";
 import { expectProblem } from "./helpers/auth-matrix.ts";
 import { issueToken, remember, requestToken, withToken } from "./helpers/customer-tokens.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
-import { IDP_AUDIENCE, type IdpAlg, newIdentityProvider } from "./helpers/identity-provider.ts";
+import { IDP_AUDIENCE, type IdpAlg, newIdentityProvider } from "./helpers/identity-provider-client.ts";
 import { createKey, revokeKey } from "./helpers/keys.ts";
-import { logLines } from "./helpers/leak-scan.ts";
-import { headerOf, payloadOf, signHs256, withPayload } from "./helpers/tokens.ts";
+import { expectLogged } from "./helpers/logs.ts";
+import { headerOf, payloadOf, signHs256, withPayload } from "./helpers/raw-jwt.ts";
 import { TEST_TOKEN_SIGNING_SECRET } from "./support/constants.ts";
 
 const issuerKey = () => createKey({ name: "storefront server", scopes: ["customers:read", "tokens:issue"] });
@@ -114,7 +114,11 @@ describe("POST /v1/customer-tokens", () => {
     const response = await requestToken(key, { customerUuid: "C1" }, { vars: { TOKEN_SIGNING_SECRET: secret } });
     const problem = await expectProblem(response, 503, "not_configured");
     expect(problem.detail).toContain("TOKEN_SIGNING_SECRET");
-    if (secret) expect(problem.detail).not.toContain(secret);
+    if (secret) {
+      expect(problem.detail).not.toContain(secret);
+      const [line] = expectLogged("invalid configuration", "TOKEN_SIGNING_SECRET is shorter than 32 bytes");
+      expect(line).not.toContain(secret);
+    }
   });
 
   it("leaves API-key reads alone when TOKEN_SIGNING_SECRET is missing", async () => {
@@ -385,6 +389,7 @@ describe("GET /v1/me with the identity provider's token", () => {
     const response = await call("/v1/me", { ...withToken(await token("C1")), vars });
     await expectProblem(response, 502, "upstream_error");
     expect(Number(response.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expectLogged("JWKS refresh failed");
   });
 
   it("refuses a token for another customer on /v1/customers/{uuid} and one with a bad claim", async () => {
@@ -413,6 +418,9 @@ describe("GET /v1/me with the identity provider's token", () => {
       expect((await call(`/v1/customers/${uuid}`, { ...withKey(key), vars: broken })).status).toBe(200);
     }
     expect(await upstreamRequests(uuid)).toBe(1);
+    // The operator's log names each setting; the caller's answer above named none.
+    expectLogged("invalid configuration", "CUSTOMER_JWT_AUDIENCE is missing or not valid");
+    expect(expectLogged("invalid configuration", "CUSTOMER_JWT_JWKS_URL is missing or not valid")).toHaveLength(2);
   });
 });
 
@@ -486,6 +494,7 @@ describe("no anonymous 5xx from the token features", () => {
       }
     }
     expect(await upstreamRequests(uuid)).toBe(0);
+    expectLogged("invalid configuration", "TOKEN_SIGNING_SECRET is shorter than 32 bytes");
   });
 });
 
@@ -496,17 +505,16 @@ describe("configuration of the token features", () => {
     const refused = await call("/v1/me", { ...withToken(token), vars });
     const problem = await expectProblem(refused, 503, "not_configured");
     expect(problem.detail).toContain("CLIENT_MAX_AGE_SECONDS");
+    expect(expectLogged("invalid configuration", "CLIENT_MAX_AGE_SECONDS is not valid").join()).not.toContain("soon");
     expect(await upstreamRequests(uuid)).toBe(0);
     expect((await call(`/v1/customers/${uuid}`, { ...withKey(reader.key), vars })).status).toBe(200);
   });
 
   it("logs a TOKEN_SIGNING_SECRET_PREVIOUS too short to use, by name only", async () => {
     const { key } = await issuerKey();
-    const from = logLines.length;
     const vars = { TOKEN_SIGNING_SECRET_PREVIOUS: "short-old-secret" };
     expect((await requestToken(key, { customerUuid: "C1" }, { vars })).status).toBe(201);
-    const logged = logLines.slice(from).join("\n");
-    expect(logged).toContain("TOKEN_SIGNING_SECRET_PREVIOUS is shorter than 32 bytes");
+    const logged = expectLogged("TOKEN_SIGNING_SECRET_PREVIOUS is shorter than 32 bytes").join("\n");
     expect(logged).not.toContain("short-old-secret");
   });
 });

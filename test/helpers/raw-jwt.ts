@@ -1,3 +1,4 @@
+/** Raw JWT surgery for attack tests: sign exact headers and payloads, read or swap the parts. */
 import { base64UrlEncode } from "../../src/tokens/base64url.ts";
 
 /** An HS256 token with exactly this header and payload, for claims our issuer would never write. */

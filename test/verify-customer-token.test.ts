@@ -5,7 +5,8 @@ import { issueEdgeToken } from "../src/tokens/edge-tokens.ts";
 import { JwksCache } from "../src/tokens/jwks-cache.ts";
 import { JWS_ALGS, MAX_TOKEN_LENGTH, parseJws } from "../src/tokens/jws.ts";
 import { type CustomerTokenConfig, verifyCustomerToken } from "../src/tokens/verify-customer-token.ts";
-import { IDP_AUDIENCE, IDP_CLAIM, newIdentityProvider } from "./helpers/identity-provider.ts";
+import { IDP_AUDIENCE, IDP_CLAIM, newIdentityProvider } from "./helpers/identity-provider-client.ts";
+import { expectLogged } from "./helpers/logs.ts";
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0);
 const SECRET = "customer-token-test-secret-0123456789ab";
@@ -76,6 +77,7 @@ describe("verifyCustomerToken", () => {
       ok: false,
       reason: "jwks_unavailable",
     });
+    expectLogged("JWKS refresh failed", "status 500");
   });
 
   it("refuses anything that is not a strict compact JWS", async () => {

@@ -125,6 +125,8 @@ async function startServers(): Promise<{ emulator: Emulator; origin: string }> {
       FRONTPAYMENT_BASE_URL: { type: "plain_text", value: emulator.url },
       FRONTPAYMENT_TOKEN: { type: "secret_text", value: FRONTPAYMENT_TOKEN },
       ADMIN_TOKEN: { type: "secret_text", value: ADMIN_TOKEN },
+      // Throwaway, at least 32 bytes: keys made here work only on this Worker.
+      API_KEY_TAG_SECRET: { type: "secret_text", value: "check-docs-api-key-tag-secret-0123456789" },
     },
     dev: {
       server: { hostname: "127.0.0.1", port: await freePort("127.0.0.1") },

@@ -87,6 +87,42 @@ describe("GET /openapi.json", () => {
     }
   });
 
+  it("mounts every operation with the chain built from its own descriptor, and no public route without one", () => {
+    const app = createApp();
+    const operations = definedOperations() as readonly (ReturnType<typeof definedOperations>[number] & {
+      chain?: unknown;
+    })[];
+    for (const operation of operations) {
+      const handlers = app.routes
+        .filter((route) => route.method === operation.method.toUpperCase() && route.path === operation.honoPath)
+        .map((route) => route.handler);
+      // Its chain (credentials, rate limit, validators, configuration), then exactly one handler.
+      expect(operation.chain, operation.operationId).toBeTypeOf("function");
+      expect(handlers, operation.operationId).toHaveLength(2);
+      expect(handlers[0], operation.operationId).toBe(operation.chain);
+    }
+    // Every GET or POST the app answers is a defined operation, or one of the few that are not
+    // public on purpose (admin, the docs page, the document itself, the bad-uuid catch-all).
+    const declared = new Set(operations.map((operation) => `${operation.method.toUpperCase()} ${operation.honoPath}`));
+    const notPublic = /^(?:\/admin\/|\/docs$|\/openapi\.json$|\/v1\/customers\/\*$)/;
+    const undeclared = app.routes
+      .filter((route) => route.method === "GET" || route.method === "POST")
+      .filter((route) => !notPublic.test(route.path))
+      .map((route) => `${route.method} ${route.path}`)
+      .filter((route) => !declared.has(route));
+    expect(undeclared).toEqual([]);
+  });
+
+  it("builds the chain from the descriptor: no credential is 401 and a bad parameter 400, before any handler", async () => {
+    for (const operation of definedOperations().filter((op) => op.security)) {
+      const path = operation.honoPath.replace(":uuid", "CUST1");
+      const response = await call(path, { method: operation.method.toUpperCase() });
+      expect(response.status, operation.operationId).toBe(401);
+    }
+    const { key } = await createKey({ scopes: ["customers:read"] });
+    expect((await call("/v1/customers/bad-uuid", withKey(key))).status).toBe(400);
+  });
+
   it("defines every security scheme an operation names", async () => {
     const document = (await openApiDocument()) as Document & {
       paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>>;

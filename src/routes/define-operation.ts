@@ -67,7 +67,8 @@ export function defineOperation<const O extends Operation & OperationNeeds>(oper
     );
   }
   for (const feature of operation.needs ?? []) steps.push(requireConfigured(feature));
-  return { ...route, chain: every(...steps) as unknown as Chain<O> };
+  // On the registered descriptor itself, so the document's registry and the app share one object.
+  return Object.assign(route, { chain: every(...steps) as unknown as Chain<O> });
 }
 
 export const browserRefused = () =>

@@ -165,8 +165,11 @@ describe("GET /v1/me with an edge token", () => {
     const { key } = await createKey({ scopes: ["customers:read"] });
     await expectProblem(await call("/v1/me", withKey(key)), 403, "forbidden");
     const none = await call("/v1/me");
-    await expectProblem(none, 401, "unauthorized");
+    const problem = await expectProblem(none, 401, "unauthorized");
     expect(none.headers.get("WWW-Authenticate")).toBe("Bearer");
+    // It asks for what the route takes: a customer token, never an API key it would refuse.
+    expect(problem.detail).toContain("customer token");
+    expect(problem.detail).not.toMatch(/API key/);
   });
 
   it("refuses a tampered, a re-signed and a mangled token with 401 invalid_token", async () => {

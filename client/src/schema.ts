@@ -483,7 +483,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No usable API key or customer token */
+            /** @description No usable customer token */
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];

@@ -26,6 +26,9 @@ export type CallerVariables = { caller: Caller };
 
 export const unauthorizedKey = () => new ApiError("unauthorized", "A valid API key is required.", BEARER_CHALLENGE);
 
+export const tokenRequired = () =>
+  new ApiError("unauthorized", "A customer token is required: send Authorization: Bearer <token>.", BEARER_CHALLENGE);
+
 export const invalidToken = () =>
   new ApiError("unauthorized", "The customer token is invalid or expired.", {
     "WWW-Authenticate": 'Bearer error="invalid_token"',
@@ -81,6 +84,8 @@ export function authenticate(options: { scopes: readonly Scope[]; keys: boolean;
 }
 
 async function keyCaller(c: Context<AuthEnv>, key: string | undefined, options: { keys: boolean }): Promise<Caller> {
+  // A route that takes only customer tokens asks for one, not for a key it would refuse.
+  if (!key && !options.keys) throw tokenRequired();
   const services = c.get("services");
   const record = key ? await services.keys.find(key) : null;
   if (!record || !isUsable(record, services.clock.now())) throw unauthorizedKey();

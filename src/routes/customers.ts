@@ -15,6 +15,7 @@ import {
   keyNotAccepted,
   originNotAllowed,
   scopeMissing,
+  tokenRequired,
   tokenScopeMissing,
   unauthorizedKey,
 } from "../middleware/authenticate.ts";
@@ -108,6 +109,7 @@ export const getMe = defineOperation({
   needs: ["customerReads", "tokenReads"],
   responses: {
     ...readResponses,
+    401: { ...readResponses[401], description: "No usable customer token", problems: [tokenRequired, invalidToken] },
     403: {
       description: "An API key was sent, or the token's scopes do not allow reading, or its key's origin list",
       problems: [keyNotAccepted, () => tokenScopeMissing(READ_SCOPES), originNotAllowed],

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../src/app.ts";
-import { MAX_CONCURRENT, UpstreamGuard } from "../src/customers/upstream-guard.ts";
+import { LEASE_GRACE_MS, MAX_CONCURRENT, UpstreamGuard } from "../src/customers/upstream-guard.ts";
 import { manualClock } from "../src/lib/clock.ts";
 import { type CallOptions, call as callDefault, json, withKey } from "./helpers/app.ts";
 import { seedCache } from "./helpers/cache.ts";
@@ -173,6 +173,39 @@ describe("concurrent upstream calls", () => {
     expect(ran).toBe(false);
     for (const resolve of release) resolve();
     await Promise.all(holders);
+    expect(await guard.withSlot(0, async () => "a slot is free")).toBe("a slot is free");
+  });
+
+  /*
+   * On workerd a request's pending promises may never settle once it is cancelled, so a call
+   * that never settles stands for a holder whose `finally` never runs.
+   */
+  it("takes back a slot whose holder never comes back, once the holder's budget has passed", async () => {
+    const clock = manualClock();
+    const guard = new UpstreamGuard(clock, 1);
+    void guard.withSlot(1_000, () => new Promise<never>(() => {}));
+    expect(await guard.withSlot(0, async () => "ran")).toBeUndefined();
+    clock.advance(1_000 + LEASE_GRACE_MS);
+    expect(await guard.withSlot(0, async () => "ran")).toBe("ran");
+  });
+
+  it("takes back a slot a waiter got and never gave back", async () => {
+    const clock = manualClock();
+    const guard = new UpstreamGuard(clock, 1);
+    let release: (() => void) | undefined;
+    const holder = guard.withSlot(1_000, () => new Promise<void>((resolve) => (release = resolve)));
+    let waiterStarted = false;
+    void guard.withSlot(1_000, () => {
+      waiterStarted = true;
+      return new Promise<never>(() => {});
+    });
+    await vi.waitFor(() => expect(release).toBeDefined());
+    release?.();
+    await holder;
+    await vi.waitFor(() => expect(waiterStarted).toBe(true));
+    expect(await guard.withSlot(0, async () => "ran")).toBeUndefined();
+    clock.advance(1_000 + LEASE_GRACE_MS);
+    expect(await guard.withSlot(0, async () => "ran")).toBe("ran");
   });
 
   it("answers many concurrent misses of different customers, none refused", async () => {

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { BoundedTtlMap } from "../lib/bounded-ttl-map.ts";
 import { type Clock, systemClock } from "../lib/clock.ts";
+import { deepFreeze } from "./deep-freeze.ts";
 import { PurgeLog, type StoreTicket } from "./purge-log.ts";
 import { Customer } from "./schemas.ts";
 
@@ -164,17 +165,20 @@ export class CustomerCache {
 
 const key = (uuid: string) => `customer:v1:${uuid}`;
 
-/** A profile, or (undefined) the "not found" marker, as fetched at `fetchedAt`. */
+/**
+ * A profile, or (undefined) the "not found" marker, as fetched at `fetchedAt`. Frozen, profile
+ * included: the memory tier hands it to every request for a few seconds.
+ */
 const envelopeOf = (customer: Customer | undefined, fetchedAt: number): Envelope =>
-  customer ? { v: 1, fetchedAt, customer } : { v: 1, fetchedAt, notFound: true };
+  deepFreeze(customer ? { v: 1, fetchedAt, customer } : { v: 1, fetchedAt, notFound: true });
 const purgedKey = (uuid: string) => `purged:v1:${uuid}`;
 
-/** Anything unreadable (old format, hand-edited, truncated) is a miss, never a 500. */
+/** Anything unreadable (old format, hand-edited, truncated) is a miss, never a 500. Frozen, as shared. */
 function parseEnvelope(text: string | null): Envelope | undefined {
   if (text === null) return undefined;
   try {
     const result = z.safeParse(Envelope, JSON.parse(text));
-    return result.success ? result.data : undefined;
+    return result.success ? deepFreeze(result.data) : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { readCapped } from "../lib/read-capped.ts";
+import { deepFreeze } from "./deep-freeze.ts";
 import { type Customer, UpstreamFound } from "./schemas.ts";
 import { trimCustomer } from "./trim.ts";
 import type { UpstreamBudget, UpstreamGuard } from "./upstream-guard.ts";
@@ -133,10 +134,10 @@ export class FrontpaymentClient {
     if (status === 200) {
       const customer = parseFound(text, uuid);
       if (!customer) throw new UpstreamError("bad_response", status);
-      return { answer: { found: true, customer, status }, budget };
+      return { answer: deepFreeze({ found: true, customer, status }), budget };
     }
     if (status === 404 && isDocumentedNotFound(text)) {
-      return { answer: { found: false, status }, budget };
+      return { answer: deepFreeze({ found: false, status }), budget };
     }
     if (status === 429) {
       const reset = retryAfterHeader(response.headers) ?? budget.reset;

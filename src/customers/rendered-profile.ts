@@ -1,10 +1,11 @@
 import { toHex } from "../lib/crypto.ts";
+import { deepFreeze } from "./deep-freeze.ts";
 import type { Customer } from "./schemas.ts";
 import { addressesOnly } from "./trim.ts";
 
 export type View = "customer" | "addresses";
 
-/** A view of a profile as it goes on the wire: the JSON text and its strong ETag. */
+/** A view of a profile as it goes on the wire: the JSON text and its strong ETag. Frozen: shared. */
 export interface RenderedProfile {
   body: string;
   etag: string;
@@ -28,8 +29,9 @@ export async function renderProfile(customer: Customer, view: View): Promise<Ren
   if (cached) return cached;
   const body = JSON.stringify(view === "customer" ? customer : addressesOnly(customer));
   const etag = `"${toHex(await crypto.subtle.digest("SHA-1", encoder.encode(body)))}"`;
-  known[view] = { body, etag };
-  return known[view];
+  const fresh = deepFreeze({ body, etag });
+  known[view] = fresh;
+  return fresh;
 }
 
 /**

@@ -1,11 +1,13 @@
+import { deepFreeze } from "./deep-freeze.ts";
 import type { Customer, CustomerAddresses, UpstreamCustomer } from "./schemas.ts";
 
 /**
  * Upstream data → our answer (docs/api.md#customer-answers): phone joined. The personal number and
- * address uuids were already dropped by parsing (schemas.ts strips unknown keys).
+ * address uuids were already dropped by parsing (schemas.ts strips unknown keys). Frozen: the
+ * cache and the coalescer hand the same profile to many requests.
  */
 export function trimCustomer(data: UpstreamCustomer): Customer {
-  return {
+  return deepFreeze({
     uuid: data.uuid,
     type: data.type,
     name: data.name,
@@ -18,7 +20,7 @@ export function trimCustomer(data: UpstreamCustomer): Customer {
       billing: data.addresses.billing,
       shipping: data.addresses.shipping,
     },
-  };
+  });
 }
 
 /** The `addresses:read` view of a profile. */

@@ -1,9 +1,9 @@
 /**
  * `npm run check:dev`: the README's quickstart, end to end, as CI runs it. Starts
- * `npm run dev` on free ports, uses the key and curls it prints (an API key's read, a
- * checkout page's edge token, a mobile app's identity-provider token via `npm run
- * idp-token`), drives `npm run keys` against it, then stops it with SIGINT and checks that
- * nothing is left behind.
+ * `npm run dev` on free ports, uses the key it prints, runs every command its banner prints
+ * exactly as printed (an API key's read, a checkout page's edge token, a mobile app's
+ * identity-provider token via `npm run idp-token`, `npm run keys`), drives `npm run keys`
+ * further, then stops it with SIGINT and checks that nothing is left behind.
  *
  *   npm run check:dev              (add -- --verbose to stream the dev server's output)
  */
@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   const customerUrl = curl?.[2] ?? "";
 
   await checkExampleCustomer(customerUrl, key ?? "");
-  await checkCustomerTokens(banner, baseUrl, emulatorPort);
+  await checkCustomerTokens(banner, baseUrl);
+  await checkPrintedCommands(banner);
+  await checkIdpTokenHelp();
   await checkKeysCli(baseUrl, customerUrl);
   await checkStop(devServer);
 }
@@ -102,8 +104,8 @@ async function checkExampleCustomer(url: string, key: string): Promise<void> {
   check(`a second read is a cache hit (${second.cacheStatus || "none"})`, hit);
 }
 
-/** The banner's two public-client paths: an edge token its storefront key issues, an app's IdP token. */
-async function checkCustomerTokens(banner: string, baseUrl: string, emulatorPort: number): Promise<void> {
+/** The banner's issuing key gets an edge token that reads /v1/me. */
+async function checkCustomerTokens(banner: string, baseUrl: string): Promise<void> {
   const issuer = /^\s*Issuing key\s+(\S+)/m.exec(banner)?.[1] ?? "";
   const issued = await fetch(`${baseUrl}/v1/customer-tokens`, {
     method: "POST",
@@ -117,21 +119,80 @@ async function checkCustomerTokens(banner: string, baseUrl: string, emulatorPort
     issued.status === 201 && page.status === 200 && page.body.includes('"Kari Nordmann"'),
     page.body.slice(0, 200),
   );
-  const printed = /^\s*curl -H "Authorization: Bearer (\S+)" (\S+\/v1\/me)$/m.exec(banner);
-  const printedAnswer = printed ? await getCustomer(printed[2] ?? "", printed[1] ?? "") : undefined;
-  check("the banner's own /v1/me curl answers 200", printedAnswer?.status === 200, printedAnswer?.body.slice(0, 200));
+}
 
-  const minted = await run(
-    "npm",
-    ["run", "--silent", "idp-token", "--", EXAMPLE_CUSTOMER_UUID, "--emulator", `http://${LOCAL_HOST}:${emulatorPort}`],
-    { timeout: 30_000 },
-  ).catch((error: { stderr?: string }) => ({ stdout: "", stderr: error.stderr ?? String(error) }));
-  const app = await getCustomer(`${baseUrl}/v1/me`, minted.stdout.trim());
+/**
+ * Every command the banner prints, run as a developer pastes it (`sh -c`, from the repo), on
+ * this run's free ports: a curl must answer the example customer (or, for the POST, a token)
+ * and `npm run keys` must list the dev keys. Catches a line that only works on default ports.
+ */
+async function checkPrintedCommands(banner: string): Promise<void> {
+  const commands = printedCommands(banner);
+  const idp = commands.find((command) => command.includes("idp-token"));
+  check(`the banner prints ${commands.length} commands, the idp-token one among them`, commands.length >= 5 && !!idp);
+  for (const command of commands) {
+    const { code, stdout, stderr } = await shell(command);
+    const expected = command.startsWith("npm run keys")
+      ? /local dev/.test(stdout)
+      : stdout.includes('"Kari Nordmann"') || (command.includes("-X POST") && /"token":/.test(stdout));
+    const shown = redact(command).replace(/\s+/g, " ").slice(0, 90);
+    check(
+      `works as printed: ${shown}${shown.length < 90 ? "" : "…"}`,
+      code === 0 && expected,
+      redact(stderr || stdout).slice(0, 200),
+    );
+  }
+  const docs = /\(API reference: (\S+)\)/.exec(banner)?.[1] ?? "";
+  const docsStatus = docs ? (await fetch(docs, { signal: AbortSignal.timeout(10_000) })).status : 0;
+  check(`the printed API reference URL answers 200 (${docsStatus})`, docsStatus === 200);
+}
+
+/** Keys and tokens stay out of CI logs, throwaway as these are. */
+const redact = (text: string) => text.replace(/\b(cedge_|eyJ)[\w.-]+/g, "$1…");
+
+/** The banner's commands: curl lines (with their `\\` continuations) and the keys CLI call. */
+function printedCommands(banner: string): string[] {
+  const commands: string[] = [];
+  const lines = banner.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    let command = lines[i]?.trim() ?? "";
+    if (command.startsWith("curl ")) {
+      while (command.endsWith("\\") && i + 1 < lines.length) command += `\n${lines[++i]?.trim()}`;
+      commands.push(command);
+    }
+    const keys = /(npm run keys\b.*?\blist)\b/.exec(command)?.[1];
+    if (keys) commands.push(keys);
+  }
+  return commands;
+}
+
+/** `npm run idp-token -- --help` prints its usage, and a wrong option a message, never a stack trace. */
+async function checkIdpTokenHelp(): Promise<void> {
+  const help = await shell("npm run -s idp-token -- --help");
+  const wrong = await shell("npm run -s idp-token -- --no-such-option");
+  const stack = /^\s+at /m;
   check(
-    `npm run idp-token mints a token that reads /v1/me (${app.status})`,
-    app.status === 200 && app.body.includes('"Kari Nordmann"'),
-    minted.stderr || app.body.slice(0, 200),
+    `idp-token --help prints its usage (exit ${help.code}); a wrong option explains itself (exit ${wrong.code})`,
+    help.code === 0 &&
+      /Usage:/.test(help.stdout) &&
+      wrong.code === 2 &&
+      /--no-such-option/.test(wrong.stderr) &&
+      !stack.test(help.stdout + help.stderr + wrong.stderr),
+    wrong.stderr.slice(0, 300),
   );
+}
+
+/** Runs a command line as a developer's shell would, without the CI's admin settings. */
+async function shell(command: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { ADMIN_TOKEN: _token, CUSTOMER_EDGE_URL: _url, ...env } = process.env;
+  try {
+    // The cast: the Worker's generated types claim process.env always has ADMIN_TOKEN.
+    const { stdout, stderr } = await run("sh", ["-c", command], { env: env as NodeJS.ProcessEnv, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout = "", stderr = "" } = error as { code?: unknown; stdout?: string; stderr?: string };
+    return { code: typeof code === "number" ? code : -1, stdout, stderr };
+  }
 }
 
 /** `npm run keys -- <args>` against the dev server, relying on the local admin token default. */

@@ -172,7 +172,10 @@ function spawnWrangler(port: number, upstream: Upstream): ChildProcess {
 
 function printBanner(workerUrl: string, upstream: Upstream, key: CreatedKey, issuer: CreatedKey, token: string): void {
   const rule = "─".repeat(78);
+  // Every command printed must work as printed (check:dev runs them): off the default ports,
+  // the tools must be told where this server and its emulator are.
   const keysUrl = workerUrl === dev.DEFAULT_URL ? "" : ` --url ${workerUrl}`;
+  const idpUrl = upstream.url === dev.DEFAULT_EMULATOR_URL ? "" : ` --emulator ${upstream.url}`;
   const lines = [
     "",
     rule,
@@ -195,7 +198,7 @@ function printBanner(workerUrl: string, upstream: Upstream, key: CreatedKey, iss
       ? [
           "",
           "  A mobile app: its identity provider's token (the emulator is one) goes straight to /v1/me:",
-          `    curl -H "Authorization: Bearer $(npm run -s idp-token -- ${EXAMPLE_CUSTOMER_UUID})" ${workerUrl}/v1/me`,
+          `    curl -H "Authorization: Bearer $(npm run -s idp-token --${idpUrl} ${EXAMPLE_CUSTOMER_UUID})" ${workerUrl}/v1/me`,
           ...seededCustomerLines(),
         ]
       : []),

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { READ_SCOPES, SCOPES } from "../lib/scopes.ts";
+import { isReadScope, SCOPES } from "../lib/scopes.ts";
 import { KEY_ID_PATTERN } from "./key-format.ts";
 
 /*
@@ -42,7 +42,7 @@ export const CreateKeyBody = z.strictObject(
         z.refine((scopes) => new Set(scopes).size === scopes.length, "must not repeat a scope"),
         // A token never carries more than its issuing key may read, so an issuing key must read.
         z.refine(
-          (scopes) => !scopes.includes("tokens:issue") || scopes.some((scope) => READ_SCOPES.includes(scope as never)),
+          (scopes) => !scopes.includes("tokens:issue") || scopes.some(isReadScope),
           "tokens:issue needs a read scope too (customers:read or addresses:read): a key issues only what it may read",
         ),
       ),

@@ -24,6 +24,8 @@ const EXPOSED_HEADERS = [
   "X-Request-Id",
   "Server-Timing",
   "Retry-After",
+  "WWW-Authenticate",
+  "Allow",
   "RateLimit",
   "RateLimit-Policy",
 ];

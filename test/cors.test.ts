@@ -3,6 +3,7 @@ import { call, withKey } from "./helpers/app.ts";
 import { expectProblem } from "./helpers/auth-matrix.ts";
 import { putCustomer, uniqueUuid, upstreamRequests } from "./helpers/emulator.ts";
 import { createKey } from "./helpers/keys.ts";
+import { expectLogged } from "./helpers/logs.ts";
 
 const SHOP = "https://shop.example";
 
@@ -96,7 +97,7 @@ describe("a key with allowedOrigins", () => {
     "null", // sandboxed iframes and file: pages
   ]) {
     it(`refuses an unlisted Origin (${origin}) with 403 and no CORS headers`, async () => {
-      const { key } = await restrictedKey();
+      const { key, id } = await restrictedKey();
       const { uuid, path } = await newCustomer();
       const response = await call(path, withKey(key, { Origin: origin }));
       const body = await expectProblem(response, 403, "forbidden");
@@ -105,6 +106,10 @@ describe("a key with allowedOrigins", () => {
       expect(response.headers.get("Access-Control-Expose-Headers")).toBeNull();
       expect(listed(response.headers.get("Vary"))).toContain("origin");
       expect(await upstreamRequests(uuid)).toBe(0);
+      // The page cannot read the refusal; the log names the key's id, the origin and the request
+      // id the page's developer can quote (a support search finds it by key and origin).
+      const [line] = expectLogged('"message":"origin not allowed"', `"keyId":"${id}"`);
+      expect(JSON.parse(line ?? "{}")).toMatchObject({ origin, requestId: response.headers.get("X-Request-Id") });
     });
   }
 
@@ -138,7 +143,10 @@ describe("a key without allowedOrigins", () => {
     expect(refusals.map((response) => response.status)).toEqual([401, 404]);
     for (const response of refusals) {
       expect(response.headers.get("Access-Control-Allow-Origin")).toBe(SHOP);
-      expect(listed(response.headers.get("Access-Control-Expose-Headers"))).toContain("x-request-id");
+      // Every header an error may carry is readable by the page (a 401's challenge, a 429's wait).
+      expect(listed(response.headers.get("Access-Control-Expose-Headers"))).toEqual(
+        expect.arrayContaining(["x-request-id", "www-authenticate", "retry-after", "ratelimit", "ratelimit-policy"]),
+      );
       expect(response.headers.get("X-Request-Id")).toBeTruthy();
       expect(response.headers.get("Content-Security-Policy")).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(response.headers.get("Content-Type")).toBe("application/problem+json");
@@ -159,6 +167,7 @@ describe("a key without allowedOrigins", () => {
       expect(response.headers.get("Timing-Allow-Origin")).toBe("*");
       expect(response.headers.get("Content-Type")).toBe("application/problem+json");
     }
+    expect(listed(wrongMethod.headers.get("Access-Control-Expose-Headers"))).toContain("allow");
   });
 
   it("never allows credentials: keys travel in headers, not cookies", async () => {

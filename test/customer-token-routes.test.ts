@@ -218,7 +218,7 @@ describe("GET /v1/me with an edge token", () => {
   });
 
   it("applies the issuing key's allowedOrigins to its tokens", async () => {
-    const { key } = await createKey({
+    const { key, id } = await createKey({
       scopes: ["customers:read", "tokens:issue"],
       allowedOrigins: ["https://shop.example"],
     });
@@ -230,6 +230,7 @@ describe("GET /v1/me with an edge token", () => {
     const other = await call("/v1/me", withToken(token, { Origin: "https://evil.example" }));
     await expectProblem(other, 403, "forbidden");
     expect(other.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expectLogged('"message":"origin not allowed"', `"keyId":"${id}"`, '"origin":"https://evil.example"');
   });
 
   it("verifies tokens signed with TOKEN_SIGNING_SECRET_PREVIOUS, and no others, after a rotation", async () => {
@@ -327,6 +328,10 @@ describe("per-customer rate limit", () => {
     const { key } = await createKey({ scopes: ["tokens:issue", "customers:read"] });
     const uuid = await customer();
     const { token } = await issueToken(key, { customerUuid: uuid });
+    const first = await call("/v1/me", withToken(token));
+    expect(first.status).toBe(200);
+    // Named for what is counted, so a client can tell this budget from its server's key's.
+    expect(first.headers.get("RateLimit-Policy")).toBe('"per-customer";q=120;w=60');
     let refusal: Response | undefined;
     for (let sent = 0; sent < 300 && !refusal; sent++) {
       const response = await call("/v1/me", withToken(token));
@@ -337,8 +342,12 @@ describe("per-customer rate limit", () => {
     const problem = await expectProblem(refusal!, 429, "rate_limited");
     expect(problem.detail).toMatch(/^This customer is over its limit/);
     expect(refusal!.headers.get("Retry-After")).toBe("60");
-    // The key that issued the token still has its own budget.
-    expect((await call(`/v1/customers/${uuid}`, withKey(key))).status).toBe(200);
+    expect(refusal!.headers.get("RateLimit")).toBe('"per-customer";r=0;t=60');
+    expect(refusal!.headers.get("RateLimit-Policy")).toBe('"per-customer";q=120;w=60');
+    // The key that issued the token still has its own budget, under its own policy name.
+    const keyRead = await call(`/v1/customers/${uuid}`, withKey(key));
+    expect(keyRead.status).toBe(200);
+    expect(keyRead.headers.get("RateLimit-Policy")).toBe('"per-key";q=120;w=60');
   });
 });
 

@@ -186,7 +186,7 @@ export interface components {
         "X-Request-Id": string;
         /** @description Cache and upstream durations */
         "Server-Timing": string;
-        /** @description Draft IETF RateLimit-Policy of the key's limit */
+        /** @description Draft IETF RateLimit-Policy of the caller's limit: `per-key` for an API key, `per-customer` for a customer token */
         "RateLimit-Policy": string;
         /** @description Draft IETF RateLimit, sent when it is known (on 429) */
         RateLimit: string;

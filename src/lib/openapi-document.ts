@@ -32,7 +32,11 @@ const HEADERS: Record<string, { description: string; schema: { type: "string" | 
     schema: { type: "string" },
   },
   "Server-Timing": { description: "Cache and upstream durations", schema: { type: "string" } },
-  "RateLimit-Policy": { description: "Draft IETF RateLimit-Policy of the key's limit", schema: { type: "string" } },
+  "RateLimit-Policy": {
+    description:
+      "Draft IETF RateLimit-Policy of the caller's limit: `per-key` for an API key, `per-customer` for a customer token",
+    schema: { type: "string" },
+  },
   RateLimit: { description: "Draft IETF RateLimit, sent when it is known (on 429)", schema: { type: "string" } },
   "Retry-After": { description: "Seconds to wait before retrying", schema: { type: "integer" } },
   "WWW-Authenticate": { description: "`Bearer` challenge", schema: { type: "string" } },
@@ -215,6 +219,18 @@ function pathParameters(params: z.ZodMiniObject) {
   });
 }
 
+/** One example per problem, named by its code; a code met again gets `_2`, `_3`, … */
+function problemExamples(problems: NonNullable<ResponseSpec["problems"]>) {
+  const examples: Record<string, { value: unknown }> = {};
+  for (const example of problems) {
+    const { code, detail } = example();
+    let name: string = code;
+    for (let n = 2; name in examples; n++) name = `${code}_${n}`;
+    examples[name] = { value: problemBody(code, detail, "3f0c7b0e-2a51-4f7c-9d0e-5b1c6a7d8e9f") };
+  }
+  return examples;
+}
+
 function describeResponse(spec: ResponseSpec) {
   const names = [...new Set([...(spec.headers ?? []), ALWAYS])];
   const headers = Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
@@ -225,12 +241,7 @@ function describeResponse(spec: ResponseSpec) {
       content: {
         "application/problem+json": {
           schema: { $ref: uri("Problem") },
-          examples: Object.fromEntries(
-            spec.problems.map((example) => {
-              const { code, detail } = example();
-              return [code, { value: problemBody(code, detail, "3f0c7b0e-2a51-4f7c-9d0e-5b1c6a7d8e9f") }];
-            }),
-          ),
+          examples: problemExamples(spec.problems),
         },
       },
     };

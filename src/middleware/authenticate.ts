@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import type { RequestIdVariables } from "hono/request-id";
 import { type ApiKeyRecord, isUsable } from "../keys/key-record.ts";
 import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -53,7 +54,7 @@ export const identityProviderUnavailable = () =>
 /** A JWT has dots between its parts; an API key (`cedge_` and base62) never has one. */
 const looksLikeToken = (credential: string) => credential.includes(".");
 
-type AuthEnv = { Bindings: Env; Variables: CallerVariables & ServicesVariables };
+type AuthEnv = { Bindings: Env; Variables: CallerVariables & ServicesVariables & RequestIdVariables };
 
 /**
  * Requires a caller holding at least one of `scopes`: an API key (`Authorization: Bearer <key>`
@@ -125,14 +126,27 @@ async function tokenCaller(c: Context<AuthEnv>, token: string, options: { tokens
   };
 }
 
+/** Longer than any real origin; a made-up one is cut to this in the log. */
+const MAX_LOGGED_ORIGIN = 256;
+
 /** A browser's `Origin` must be listed when the key lists origins (docs/api.md#api-keys). */
 function checkOrigin(c: Context<AuthEnv>, record: ApiKeyRecord): void {
   if (!record.allowedOrigins) return;
   const origin = c.req.header("Origin");
   if (origin && !record.allowedOrigins.includes(origin)) {
-    // CORS headers are only ever sent for listed origins.
+    // CORS headers are only ever sent for listed origins, so the page cannot read this refusal
+    // (docs/decisions.md): the line below is how its developer and support find it.
     c.header("Access-Control-Allow-Origin", undefined);
     c.header("Access-Control-Expose-Headers", undefined);
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        message: "origin not allowed",
+        requestId: c.get("requestId"),
+        keyId: record.id,
+        origin: origin.slice(0, MAX_LOGGED_ORIGIN),
+      }),
+    );
     throw originNotAllowed();
   }
 }

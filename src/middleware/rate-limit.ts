@@ -4,20 +4,33 @@ import type { CallerVariables } from "./authenticate.ts";
 import type { ServerTimingVariables } from "./server-timing.ts";
 
 /**
- * The per-key limit. wrangler.toml's `[[ratelimits]]` block must say the same (the binding
- * cannot be asked); `npm run check:generated` compares the two.
+ * The limit per API key, and per customer for customer tokens. wrangler.toml's `[[ratelimits]]`
+ * block must say the same (the binding cannot be asked); `npm run check:generated` compares the
+ * two.
  */
 export const RATE_LIMIT = { limit: 120, periodSeconds: 60 } as const;
-const POLICY = `"per-key";q=${RATE_LIMIT.limit};w=${RATE_LIMIT.periodSeconds}`;
 
 type RateLimitEnv = { Bindings: Env; Variables: CallerVariables & Partial<ServerTimingVariables> };
 
-export const rateLimited = (who = "This API key") => {
+/** What is counted, as the policy names it and as the refusal says it. */
+const COUNTED = {
+  key: { policy: "per-key", who: "This API key" },
+  token: { policy: "per-customer", who: "This customer" },
+} as const;
+
+type CallerKind = keyof typeof COUNTED;
+
+/** The draft IETF `RateLimit-Policy` value for a caller of this kind. */
+export const rateLimitPolicy = (kind: CallerKind) =>
+  `"${COUNTED[kind].policy}";q=${RATE_LIMIT.limit};w=${RATE_LIMIT.periodSeconds}`;
+
+export const rateLimited = (kind: CallerKind) => {
+  const { policy, who } = COUNTED[kind];
   const period = String(RATE_LIMIT.periodSeconds);
   return new ApiError("rate_limited", `${who} is over its limit of ${RATE_LIMIT.limit} requests per ${period} s.`, {
     "Retry-After": period,
-    RateLimit: `"per-key";r=0;t=${period}`,
-    "RateLimit-Policy": POLICY,
+    RateLimit: `"${policy}";r=0;t=${period}`,
+    "RateLimit-Policy": rateLimitPolicy(kind),
   });
 };
 
@@ -38,8 +51,8 @@ export function rateLimit() {
     const caller = c.get("caller");
     const { success } = await c.env.RATE_LIMITER.limit({ key: caller.rateLimitKey });
     c.get("serverTiming")?.add("ratelimit", performance.now() - started);
-    if (!success) throw rateLimited(caller.kind === "key" ? "This API key" : "This customer");
-    c.header("RateLimit-Policy", POLICY);
+    if (!success) throw rateLimited(caller.kind);
+    c.header("RateLimit-Policy", rateLimitPolicy(caller.kind));
     await next();
   });
 }

@@ -120,7 +120,7 @@ export const createCustomerToken = defineOperation({
     },
     429: {
       description: "Over the key's rate limit",
-      problems: [rateLimited],
+      problems: [() => rateLimited("key")],
       headers: ["Retry-After", "RateLimit"],
     },
     503: {

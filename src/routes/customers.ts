@@ -45,7 +45,7 @@ const readResponses = {
   404: { description: "No such customer", problems: [customerNotFound] },
   429: {
     description: "Over the caller's rate limit (per key, or per customer for tokens)",
-    problems: [rateLimited],
+    problems: [() => rateLimited("key"), () => rateLimited("token")],
     headers: ["Retry-After", "RateLimit"],
   },
   502: {

@@ -21,8 +21,8 @@ export interface OperationNeeds {
 /** The validated input a chain hands its handler, as Hono's validators type it. */
 type Validated<O extends Operation> = (O["params"] extends z.ZodMiniType
   ? { in: { param: z.input<O["params"]> }; out: { param: z.output<O["params"]> } }
-  : { in: {}; out: {} }) &
-  (O["body"] extends z.ZodMiniType ? { in: { json: z.input<O["body"]> }; out: { json: z.output<O["body"]> } } : {});
+  : { in: object; out: object }) &
+  (O["body"] extends z.ZodMiniType ? { in: { json: z.input<O["body"]> }; out: { json: z.output<O["body"]> } } : object);
 
 /** What the chain sets for the handler: the caller, when the operation has credentials. */
 type ChainEnv<O extends Operation> = O["security"] extends readonly unknown[]

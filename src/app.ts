@@ -60,8 +60,9 @@ export function createApp(deps: Deps = {}) {
   app.use("/v1/*", async function corsIfBrowser(c, next) {
     if (c.req.header("Origin") !== undefined) return corsForBrowsers(c, next);
     await next();
-    // The answer differs with Origin, so a cache keyed without it must not reuse it.
-    c.header("Vary", "Origin", { append: true });
+    // The answer differs with Origin, so a cache keyed without it must not reuse it. Set on the
+    // answer itself, as hono/cors does: after the handler, `c.header()` copies the Response.
+    c.res.headers.append("Vary", "Origin");
   });
 
   const routes = app

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { isWebOrigin } from "../lib/origin.ts";
 import { isReadScope, SCOPES } from "../lib/scopes.ts";
 import { KEY_ID_PATTERN } from "./key-format.ts";
 
@@ -8,16 +9,11 @@ import { KEY_ID_PATTERN } from "./key-format.ts";
  */
 
 /** `https://shop.example` exactly: http(s) only, host, optional port; no path, no trailing slash. */
-const Origin = z.string("must be a string").check(
-  z.refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
-    } catch {
-      return false;
-    }
-  }, "must be an origin such as https://shop.example (http or https; no path or trailing slash)"),
-);
+const Origin = z
+  .string("must be a string")
+  .check(
+    z.refine(isWebOrigin, "must be an origin such as https://shop.example (http or https; no path or trailing slash)"),
+  );
 
 /**
  * Unicode control and format characters (categories Cc and Cf): escape sequences, line breaks,

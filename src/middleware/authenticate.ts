@@ -4,6 +4,7 @@ import type { RequestIdVariables } from "hono/request-id";
 import { type ApiKeyRecord, isUsable } from "../keys/key-record.ts";
 import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { ApiError } from "../lib/errors.ts";
+import { isWebOrigin } from "../lib/origin.ts";
 import { type ReadScope, readScopesCoveredBy, type Scope } from "../lib/scopes.ts";
 import type { ServicesVariables } from "../services.ts";
 
@@ -126,9 +127,6 @@ async function tokenCaller(c: Context<AuthEnv>, token: string, options: { tokens
   };
 }
 
-/** Longer than any real origin; a made-up one is cut to this in the log. */
-const MAX_LOGGED_ORIGIN = 256;
-
 /** A browser's `Origin` must be listed when the key lists origins (docs/api.md#api-keys). */
 function checkOrigin(c: Context<AuthEnv>, record: ApiKeyRecord): void {
   if (!record.allowedOrigins) return;
@@ -144,7 +142,9 @@ function checkOrigin(c: Context<AuthEnv>, record: ApiKeyRecord): void {
         message: "origin not allowed",
         requestId: c.get("requestId"),
         keyId: record.id,
-        origin: origin.slice(0, MAX_LOGGED_ORIGIN),
+        // Only what a browser could have sent: anything else in the header is the caller's
+        // own text, which could be anything, so it is not copied into the log.
+        origin: origin === "null" || isWebOrigin(origin) ? origin : "(not an origin)",
       }),
     );
     throw originNotAllowed();

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError } from "../lib/errors.ts";
-import type { CallerVariables } from "./authenticate.ts";
+import type { Caller, CallerVariables } from "./authenticate.ts";
 import type { ServerTimingVariables } from "./server-timing.ts";
 
 /**
@@ -12,13 +12,13 @@ export const RATE_LIMIT = { limit: 120, periodSeconds: 60 } as const;
 
 type RateLimitEnv = { Bindings: Env; Variables: CallerVariables & Partial<ServerTimingVariables> };
 
-/** What is counted, as the policy names it and as the refusal says it. */
-const COUNTED = {
+type CallerKind = Caller["kind"];
+
+/** What is counted for each kind of caller, as the policy names it and as the refusal says it. */
+const COUNTED: Record<CallerKind, { policy: string; who: string }> = {
   key: { policy: "per-key", who: "This API key" },
   token: { policy: "per-customer", who: "This customer" },
-} as const;
-
-type CallerKind = keyof typeof COUNTED;
+};
 
 /** The draft IETF `RateLimit-Policy` value for a caller of this kind. */
 export const rateLimitPolicy = (kind: CallerKind) =>

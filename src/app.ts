@@ -6,6 +6,7 @@ import { RegExpRouter } from "hono/router/reg-exp-router";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError, ERRORS, type ErrorCode, problemBody } from "./lib/errors.ts";
 import { Hono } from "./lib/hono.ts";
+import { logLine } from "./lib/log.ts";
 import { everyAnswer } from "./middleware/every-answer.ts";
 import { serverTiming } from "./middleware/server-timing.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -89,14 +90,7 @@ export function createApp(deps: Deps = {}) {
       const code = codeForStatus(error.status);
       return problem(c, code, error.message || ERRORS[code].title);
     }
-    console.error(
-      JSON.stringify({
-        level: "error",
-        message: "unhandled error",
-        requestId: c.get("requestId"),
-        error: describe(error),
-      }),
-    );
+    logLine("error", "unhandled error", { requestId: c.get("requestId"), error: describe(error) });
     return problem(c, "internal_error", "Something went wrong on our side.");
   });
 

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { ApiError } from "./lib/errors.ts";
+import { logLine } from "./lib/log.ts";
 import { isReadScope } from "./lib/scopes.ts";
 import { EDGE_TOKEN_ISSUER, isUsableSecret, MIN_SECRET_BYTES } from "./lib/secrets.ts";
 
@@ -221,7 +222,7 @@ export function parseSettings(env: SettingsSource): Settings {
     ...("problem" in idp && idp.problem ? [idp.problem] : []),
   ];
   if (logged.length > 0) {
-    console.error(JSON.stringify({ level: "error", message: "invalid configuration", problems: [...new Set(logged)] }));
+    logLine("error", "invalid configuration", { problems: [...new Set(logged)] });
   }
   return settings;
 }

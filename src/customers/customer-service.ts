@@ -1,4 +1,5 @@
 import { ApiError } from "../lib/errors.ts";
+import { logLine } from "../lib/log.ts";
 import type { Coalescer } from "./coalescer.ts";
 import type { CustomerCache } from "./customer-cache.ts";
 import { type FrontpaymentClient, type UpstreamAnswer, UpstreamError } from "./frontpayment-client.ts";
@@ -177,19 +178,15 @@ export class CustomerService {
     if (error.failure === "timeout") return upstreamTimeout();
     if (error.failure === "unauthorized") {
       // Alertable: every customer read fails until the merchant token is replaced.
-      console.error(
-        JSON.stringify({
-          level: "error",
-          alert: "frontpayment_token_rejected",
-          message: "Frontpayment rejected FRONTPAYMENT_TOKEN: it is wrong or expired",
-          upstreamStatus: error.status,
-        }),
-      );
+      logLine("error", "Frontpayment rejected FRONTPAYMENT_TOKEN: it is wrong or expired", {
+        alert: "frontpayment_token_rejected",
+        upstreamStatus: error.status,
+      });
     }
     return upstreamError();
   }
 }
 
 function logCacheWriteFailure(error: unknown): void {
-  console.error(JSON.stringify({ level: "error", message: "cache write failed", error: String(error) }));
+  logLine("error", "cache write failed", { error: String(error) });
 }

@@ -4,6 +4,7 @@ import type { RequestIdVariables } from "hono/request-id";
 import { type ApiKeyRecord, isUsable } from "../keys/key-record.ts";
 import { BEARER_CHALLENGE, bearerCredential } from "../lib/bearer.ts";
 import { ApiError } from "../lib/errors.ts";
+import { logLine } from "../lib/log.ts";
 import { isWebOrigin } from "../lib/origin.ts";
 import { type ReadScope, readScopesCoveredBy, type Scope } from "../lib/scopes.ts";
 import type { ServicesVariables } from "../services.ts";
@@ -136,17 +137,13 @@ function checkOrigin(c: Context<AuthEnv>, record: ApiKeyRecord): void {
     // (docs/decisions.md): the line below is how its developer and support find it.
     c.header("Access-Control-Allow-Origin", undefined);
     c.header("Access-Control-Expose-Headers", undefined);
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        message: "origin not allowed",
-        requestId: c.get("requestId"),
-        keyId: record.id,
-        // Only what a browser could have sent: anything else in the header is the caller's
-        // own text, which could be anything, so it is not copied into the log.
-        origin: origin === "null" || isWebOrigin(origin) ? origin : "(not an origin)",
-      }),
-    );
+    logLine("warn", "origin not allowed", {
+      requestId: c.get("requestId"),
+      keyId: record.id,
+      // Only what a browser could have sent: anything else in the header is the caller's own
+      // text, which could be anything, so it is not copied into the log.
+      origin: origin === "null" || isWebOrigin(origin) ? origin : "(not an origin)",
+    });
     throw originNotAllowed();
   }
 }

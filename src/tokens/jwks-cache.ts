@@ -1,3 +1,4 @@
+import { logLine } from "../lib/log.ts";
 import { readCapped } from "../lib/read-capped.ts";
 import { within } from "../lib/within.ts";
 import { INVALID_TOKEN, type TokenFailure, tokenFailure } from "./failure.ts";
@@ -90,15 +91,20 @@ export class JwksCache {
     return load;
   }
 
+  /** Logs at most one line per fetch (so at most one per JWKS_MIN_REFETCH_MS), never a key or the body. */
   async #load(): Promise<void> {
     const fetched = await this.#fetchKeys().catch((): Fetched => ({ failure: "unreachable, or not JSON" }));
     if ("failure" in fetched) {
       // A failed fetch replaces nothing: the keys held keep verifying within JWKS_MAX_STALE_MS.
-      logJwks("JWKS refresh failed; keeping the keys already held", { reason: fetched.failure });
+      logLine("warn", "JWKS refresh failed; keeping the keys already held", { reason: fetched.failure });
       return;
     }
     if (fetched.unusable > 0 || fetched.overCap > 0) {
-      logJwks("JWKS keys dropped", { kept: fetched.keys.size, unusable: fetched.unusable, overCap: fetched.overCap });
+      logLine("warn", "JWKS keys dropped", {
+        kept: fetched.keys.size,
+        unusable: fetched.unusable,
+        overCap: fetched.overCap,
+      });
     }
     this.#keys = fetched.keys;
     this.#imported = new Map();
@@ -137,9 +143,4 @@ export class JwksCache {
     if (keys.size === 0) return { failure: "no usable key" };
     return { keys, unusable, overCap };
   }
-}
-
-/** One line per fetch (at most one per JWKS_MIN_REFETCH_MS), never a key or the body. */
-function logJwks(message: string, detail: Record<string, unknown>): void {
-  console.warn(JSON.stringify({ level: "warn", message, ...detail }));
 }
